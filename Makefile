@@ -176,13 +176,14 @@ fuzz:
 layering:
 	@scripts/check-layering.sh
 
+FORMAT_FILES = $(wildcard lib/*.[ch] daemon/*.[ch] emulator/*.[ch] \
+	       test/unit/*.[ch] test/fuzz/*.c test/*.c bench/*.c)
+
 format:
-	clang-format -i lib/*.[ch] daemon/*.[ch] $(wildcard emulator/*.[ch]) \
-	    $(wildcard test/unit/*.[ch] test/fuzz/*.c test/*.c bench/*.c)
+	clang-format -i $(FORMAT_FILES)
 
 format-check:
-	clang-format --dry-run -Werror lib/*.[ch] daemon/*.[ch] \
-	    $(wildcard emulator/*.[ch] test/unit/*.[ch] test/fuzz/*.c test/*.c bench/*.c)
+	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 clean:
 	rm -rf build bin

@@ -13,7 +13,10 @@ struct kr_buf {
 	size_t cap; /* bytes allocated */
 };
 
-#define KR_BUF_INIT {NULL, 0, 0}
+#define KR_BUF_INIT                                                            \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 
 void kr_buf_init(struct kr_buf *buf);
 /* Makes room for extra more bytes (plus the NUL). */

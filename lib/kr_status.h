@@ -10,36 +10,36 @@
 
 enum kr_status {
 	KR_OK = 0,
-	KR_E_BAD_JSON,		  /* 400/400 malformed JSON (Jackson layer C) */
-	KR_E_BAD_REQUEST,	  /* 400/400 wrong types, bad base64 */
-	KR_E_UNAUTHORIZED,	  /* 401/40101 Kafka authentication */
-	KR_E_FORBIDDEN,		  /* 403/40301 Kafka authorization */
-	KR_E_NOT_FOUND,		  /* 404/404 unknown path */
-	KR_E_TOPIC_NOT_FOUND,	  /* 404/40401 */
+	KR_E_BAD_JSON,            /* 400/400 malformed JSON (Jackson layer C) */
+	KR_E_BAD_REQUEST,         /* 400/400 wrong types, bad base64 */
+	KR_E_UNAUTHORIZED,        /* 401/40101 Kafka authentication */
+	KR_E_FORBIDDEN,           /* 403/40301 Kafka authorization */
+	KR_E_NOT_FOUND,           /* 404/404 unknown path */
+	KR_E_TOPIC_NOT_FOUND,     /* 404/40401 */
 	KR_E_PARTITION_NOT_FOUND, /* 404/40402 */
-	KR_E_METHOD,		  /* 405/405 */
-	KR_E_NOT_ACCEPTABLE,	  /* 406, no body (Jersey) */
-	KR_E_TOO_LARGE,		  /* 413/413 body over max.request.bytes */
-	KR_E_MEDIA_TYPE,	  /* 415/415 */
-	KR_E_UNPROCESSABLE,	  /* 422/422 validation */
-	KR_E_TOO_MANY,		  /* 429/42901 producer queue or memory full */
-	KR_E_INTERNAL,		  /* 500/500 */
-	KR_E_KAFKA,		  /* 500/50002 non-retriable Kafka error */
-	KR_E_KAFKA_RETRIABLE,	  /* 503/50003 retriable Kafka error */
-	KR_E_UNAVAILABLE,	  /* 503/503 shutting down */
+	KR_E_METHOD,              /* 405/405 */
+	KR_E_NOT_ACCEPTABLE,      /* 406, no body (Jersey) */
+	KR_E_TOO_LARGE,           /* 413/413 body over max.request.bytes */
+	KR_E_MEDIA_TYPE,          /* 415/415 */
+	KR_E_UNPROCESSABLE,       /* 422/422 validation */
+	KR_E_TOO_MANY,            /* 429/42901 producer queue or memory full */
+	KR_E_INTERNAL,            /* 500/500 */
+	KR_E_KAFKA,               /* 500/50002 non-retriable Kafka error */
+	KR_E_KAFKA_RETRIABLE,     /* 503/50003 retriable Kafka error */
+	KR_E_UNAVAILABLE,         /* 503/503 shutting down */
 	KR_STATUS_COUNT
 };
 
 struct kr_status_info {
-	int si_http;		/* HTTP status */
-	int si_code;		/* Confluent error_code */
+	int si_http;            /* HTTP status */
+	int si_code;            /* Confluent error_code */
 	const char *si_message; /* default message */
 };
 
 /* An error with its message, as carried from lib/ to the HTTP layer. */
 struct kr_err {
 	enum kr_status err_status; /* KR_OK when there is no error */
-	char err_msg[512];	   /* NUL-terminated, may be truncated */
+	char err_msg[512];         /* NUL-terminated, may be truncated */
 };
 
 /* Returns the table row of st; never NULL. */

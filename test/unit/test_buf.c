@@ -13,14 +13,14 @@ test_json_str(void)
 		size_t len;
 		const char *out;
 	} cases[] = {
-		{"abc", 3, "\"abc\""},
-		{"a\"b\\c", 5, "\"a\\\"b\\\\c\""},
-		{"a/b", 3, "\"a/b\""}, /* Jackson does not escape '/' */
-		{"\b\t\n\f\r", 5, "\"\\b\\t\\n\\f\\r\""},
-		{"\x01\x1f", 2, "\"\\u0001\\u001F\""},
-		{"\0", 1, "\"\\u0000\""},
-		{"\xe2\x80\xa6", 3, "\"\xe2\x80\xa6\""}, /* raw UTF-8 kept */
-		{NULL, 0, NULL},
+	    {"abc", 3, "\"abc\""},
+	    {"a\"b\\c", 5, "\"a\\\"b\\\\c\""},
+	    {"a/b", 3, "\"a/b\""}, /* Jackson does not escape '/' */
+	    {"\b\t\n\f\r", 5, "\"\\b\\t\\n\\f\\r\""},
+	    {"\x01\x1f", 2, "\"\\u0001\\u001F\""},
+	    {"\0", 1, "\"\\u0000\""},
+	    {"\xe2\x80\xa6", 3, "\"\xe2\x80\xa6\""}, /* raw UTF-8 kept */
+	    {NULL, 0, NULL},
 	};
 	struct kr_buf buf = KR_BUF_INIT;
 	int i;
