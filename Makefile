@@ -44,7 +44,7 @@ OPT = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 BIN = bin/asan
 else
 OPT = -O2 -g -D_FORTIFY_SOURCE=3
-BIN = bin
+BIN = $(if $(filter default,$(MODE)),bin,bin/$(MODE))
 endif
 OBJ = build/$(MODE)
 
