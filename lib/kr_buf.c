@@ -59,14 +59,20 @@ kr_buf_putc(struct kr_buf *buf, char c)
 void
 kr_buf_vprintf(struct kr_buf *buf, const char *fmt, va_list ap)
 {
+	char small[256];
 	va_list ap2;
 	int n;
 
+	/* Most strings fit the stack buffer: one formatting pass. */
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(small, sizeof(small), fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		return;
+	if ((size_t)n < sizeof(small)) {
+		kr_buf_append(buf, small, (size_t)n);
+		return;
+	}
 	kr_buf_reserve(buf, (size_t)n);
 	vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
 	buf->len += (size_t)n;

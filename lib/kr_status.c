@@ -11,6 +11,7 @@ static const struct kr_status_info kr_status_table[KR_STATUS_COUNT] = {
     [KR_OK] = {200, 0, ""},
     [KR_E_BAD_JSON] = {400, 400, "Bad Request: malformed JSON"},
     [KR_E_BAD_REQUEST] = {400, 400, "Bad Request"},
+    [KR_E_INVALID_TOPIC] = {400, 40002, "Invalid topic name"},
     [KR_E_UNAUTHORIZED] = {401, 40101, "Authentication failed"},
     [KR_E_FORBIDDEN] = {403, 40301, "Not authorized"},
     [KR_E_NOT_FOUND] = {404, 404, "HTTP 404 Not Found"},

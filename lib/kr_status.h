@@ -12,6 +12,7 @@ enum kr_status {
 	KR_OK = 0,
 	KR_E_BAD_JSON,            /* 400/400 malformed JSON (Jackson layer C) */
 	KR_E_BAD_REQUEST,         /* 400/400 wrong types, bad base64 */
+	KR_E_INVALID_TOPIC,       /* 400/40002 Kafka InvalidTopicException */
 	KR_E_UNAUTHORIZED,        /* 401/40101 Kafka authentication */
 	KR_E_FORBIDDEN,           /* 403/40301 Kafka authorization */
 	KR_E_NOT_FOUND,           /* 404/404 unknown path */
