@@ -212,7 +212,7 @@ class Krestd:
 
     def __init__(self, broker=None, props=None, verbose=True, port=None,
                  start_timeout=20, stop_timeout=40, args=None,
-                 expect_status=0):
+                 expect_status=0, use_file=True):
         self.broker = broker
         self.port = port or free_port()
         self.verbose = verbose
@@ -220,6 +220,7 @@ class Krestd:
         self.stop_timeout = stop_timeout
         self.extra_args = args or []
         self.expect_status = expect_status
+        self.use_file = use_file
         self.dir = tempfile.mkdtemp(prefix="krest-d-")
         self.props_path = os.path.join(self.dir, "kafka-rest.properties")
         self.log_path = os.path.join(self.dir, "krestd.log")
@@ -249,7 +250,7 @@ class Krestd:
 
     def start(self):
         args = [KRESTD] + (["-v"] if self.verbose else []) + \
-            self.extra_args + [self.props_path]
+            self.extra_args + ([self.props_path] if self.use_file else [])
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                      stdout=self._log, stderr=self._log,
@@ -310,12 +311,29 @@ class Krestd:
             self.proc.kill()
             self.proc.wait(10)
         self._forget()
+        self.proc = None
 
     def _forget(self):
         if self in RUNNING:
             RUNNING.remove(self)
-        if self.proc is not None:
+        if self.proc is not None and not self._log.closed:
             self._log.close()
+
+    def wait_exit(self, timeout):
+        """Waits for an exit already asked for (no signal sent); asserts
+        the expected status and a clean log. Returns the status."""
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("krestd still running %ss later:\n%s"
+                                 % (timeout, self.log_tail(40)))
+        self._forget()
+        self.proc = None
+        self.check_log_clean()
+        assert rc == self.expect_status, \
+            "krestd exited with %s, log:\n%s" % (rc, self.log_tail(40))
+        return rc
 
     def stop(self):
         """SIGTERM; asserts exit status 0 and a log free of sanitizer
@@ -326,6 +344,7 @@ class Krestd:
         rc = _stop_pid(self.proc, self.stop_timeout)
         took = time.monotonic() - t0
         self._forget()
+        self.proc = None
         self.proc_status = rc
         self.check_log_clean()
         assert rc == self.expect_status, \
