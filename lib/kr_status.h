@@ -23,7 +23,7 @@ enum kr_status {
 	KR_E_TOO_LARGE,           /* 413/413 body over max.request.bytes */
 	KR_E_MEDIA_TYPE,          /* 415/415 */
 	KR_E_UNPROCESSABLE,       /* 422/422 validation */
-	KR_E_TOO_MANY,            /* 429/42901 producer queue or memory full */
+	KR_E_TOO_MANY,            /* 429/429 producer queue or memory full */
 	KR_E_INTERNAL,            /* 500/500 */
 	KR_E_KAFKA,               /* 500/50002 non-retriable Kafka error */
 	KR_E_KAFKA_RETRIABLE,     /* 503/50003 retriable Kafka error */

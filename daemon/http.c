@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: MIT */
+/* libmicrohttpd glue: one daemon per listener, driven by the loop's epoll
+ * (MHD_USE_EPOLL). A produce request is suspended once its records are
+ * enqueued and resumed by the delivery report of its last record; no
+ * thread ever waits for Kafka. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kr_alloc.h"
+#include "kr_outcome.h"
+#include "kr_status.h"
+#include "log.h"
+#include "server.h"
+
+#define KR_V2_JSON "application/vnd.kafka.v2+json"
+
+uint64_t
+kr_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Copies a client-supplied string for the log, bounded, with control
+ * characters replaced so that nobody can forge log lines. */
+static char *
+kr_http_logstr(const char *s)
+{
+	size_t i, n;
+	char *out;
+
+	if (s == NULL)
+		return NULL;
+	n = strnlen(s, 256);
+	out = kr_strndup(s, n);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f ||
+		    out[i] == '"')
+			out[i] = '?';
+	return out;
+}
+
+static void
+kr_http_client_addr(struct MHD_Connection *conn, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	snprintf(out, outlen, "-");
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    out, (socklen_t)outlen);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    out, (socklen_t)outlen);
+}
+
+/* ---- waiting list (deadline order) ------------------------------------ */
+
+static void
+kr_wait_insert(struct kr_server *srv, struct kr_req *req)
+{
+	struct kr_req *after = srv->srv_wait_tail;
+
+	/* Deadlines are nearly always increasing: walk from the tail. */
+	while (after != NULL && after->req_deadline_us > req->req_deadline_us)
+		after = after->req_prev;
+	req->req_prev = after;
+	req->req_next = after != NULL ? after->req_next : srv->srv_wait_head;
+	if (req->req_next != NULL)
+		req->req_next->req_prev = req;
+	else
+		srv->srv_wait_tail = req;
+	if (after != NULL)
+		after->req_next = req;
+	else
+		srv->srv_wait_head = req;
+}
+
+static void
+kr_wait_remove(struct kr_server *srv, struct kr_req *req)
+{
+	if (req->req_prev != NULL)
+		req->req_prev->req_next = req->req_next;
+	else if (srv->srv_wait_head == req)
+		srv->srv_wait_head = req->req_next;
+	else
+		return; /* not on the list */
+	if (req->req_next != NULL)
+		req->req_next->req_prev = req->req_prev;
+	else
+		srv->srv_wait_tail = req->req_prev;
+	req->req_next = req->req_prev = NULL;
+}
+
+/* ---- request lifetime --------------------------------------------------- */
+
+static void
+kr_req_free(struct kr_req *req)
+{
+	kr_buf_free(&req->req_body);
+	kr_buf_free(&req->req_resp);
+	kr_produce_free(&req->req_produce);
+	free(req->req_slots);
+	free(req->req_path);
+	free(req->req_xff);
+	free(req->req_trace);
+	free(req);
+}
+
+/* Prepares an answer with the Confluent error body of err. 406 has no
+ * body at all, as Jersey sends it. */
+static void
+kr_req_error(struct kr_req *req, const struct kr_err *err)
+{
+	const struct kr_status_info *si = kr_status_info(err->err_status);
+	const char *accept;
+
+	req->req_status = si->si_http;
+	kr_buf_reset(&req->req_resp);
+	req->req_state = KR_REQ_ANSWERED;
+	if (err->err_status == KR_E_NOT_ACCEPTABLE) {
+		req->req_ctype = NULL;
+		return;
+	}
+	if (err->err_status == KR_E_MEDIA_TYPE) {
+		accept = MHD_lookup_connection_value(
+		    req->req_conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+		req->req_ctype = kr_media_415_type(accept);
+	} else {
+		req->req_ctype = KR_V2_JSON;
+	}
+	kr_status_body(&req->req_resp, si->si_code,
+	    err->err_msg[0] != '\0' ? err->err_msg : si->si_message);
+	if (err->err_status == KR_E_TOO_MANY ||
+	    err->err_status == KR_E_UNAVAILABLE)
+		req->req_retry_after = 1;
+}
+
+/* Checks what can be checked from the request line and headers, in
+ * Jersey's order: 404, 405, 415, 406, then the size limit. */
+static void
+kr_req_begin(struct kr_req *req, const char *url, const char *method)
+{
+	struct kr_server *srv = req->req_srv;
+	struct MHD_Connection *conn = req->req_conn;
+	const char *ctype, *accept, *clen;
+	struct kr_err *err = &req->req_err;
+
+	snprintf(req->req_method, sizeof(req->req_method), "%s", method);
+	req->req_path = kr_http_logstr(url);
+	req->req_xff = kr_http_logstr(MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, "X-Forwarded-For"));
+	req->req_trace = kr_http_logstr(MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, "X-Amzn-Trace-Id"));
+	kr_http_client_addr(conn, req->req_client, sizeof(req->req_client));
+	req->req_max_body = srv->srv_conf->conf_max_request_bytes;
+	if (srv->srv_draining) {
+		kr_err_set(err, KR_E_UNAVAILABLE,
+		    "krestd is shutting down; retry on another instance");
+		req->req_close = 1;
+		return;
+	}
+	if (kr_route_match(method, url, &req->req_route, err) != 0)
+		return;
+	ctype = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	accept = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	if (req->req_route.rt_id != KR_ROUTE_ROOT &&
+	    kr_media_produce_format(ctype, &req->req_fmt, err) != 0)
+		return;
+	if (!kr_media_accept_ok(accept)) {
+		kr_err_set(err, KR_E_NOT_ACCEPTABLE, NULL);
+		return;
+	}
+	clen = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (clen != NULL && strtoull(clen, NULL, 10) > req->req_max_body) {
+		kr_err_set(err, KR_E_TOO_LARGE,
+		    "Request body is larger than max.request.bytes (%zu)",
+		    req->req_max_body);
+		req->req_close = 1;
+	}
+}
+
+/* Takes a piece of the body. Past the limit the request is answered at
+ * once and the connection closed, so nobody streams gigabytes at us. */
+static void
+kr_req_body(struct kr_req *req, const char *data, size_t len)
+{
+	req->req_body_seen += len;
+	if (req->req_err.err_status != KR_OK)
+		return; /* read and discarded, to keep the connection */
+	if (req->req_body_seen > req->req_max_body) {
+		kr_err_set(&req->req_err, KR_E_TOO_LARGE,
+		    "Request body is larger than max.request.bytes (%zu)",
+		    req->req_max_body);
+		req->req_close = 1;
+		kr_buf_free(&req->req_body);
+		return;
+	}
+	kr_buf_append(&req->req_body, data, len);
+}
+
+/* The whole body is in: decode it and hand the records to Kafka. */
+static void
+kr_req_dispatch(struct kr_req *req)
+{
+	struct kr_server *srv = req->req_srv;
+	struct kr_err err;
+
+	if (req->req_err.err_status != KR_OK) {
+		kr_req_error(req, &req->req_err);
+		return;
+	}
+	if (req->req_route.rt_id == KR_ROUTE_ROOT) {
+		/* GET / answers {} (a liveness check, as in Confluent). */
+		req->req_status = 200;
+		req->req_ctype = KR_V2_JSON;
+		kr_buf_puts(&req->req_resp, "{}");
+		req->req_state = KR_REQ_ANSWERED;
+		return;
+	}
+	kr_err_clear(&err);
+	if (kr_envelope_decode(
+	        req->req_body.data != NULL ? req->req_body.data : "",
+	        req->req_body.len, req->req_fmt, req->req_route.rt_partition,
+	        &req->req_produce, &err) != 0) {
+		kr_req_error(req, &err);
+		return;
+	}
+	kr_buf_free(&req->req_body);
+	req->req_deadline_us =
+	    req->req_start_us +
+	    (uint64_t)srv->srv_conf->conf_produce_timeout_ms * 1000u;
+	kr_kafka_produce(srv, req);
+	if (req->req_outstanding == 0 && req->req_nslots > 0 &&
+	    req->req_slots[0].sl_err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+		/* Nothing was enqueued: say so at once, never wait. */
+		kr_err_set(&err, KR_E_TOO_MANY,
+		    "The producer queue is full; retry later");
+		kr_req_error(req, &err);
+		return;
+	}
+	if (req->req_outstanding == 0) {
+		kr_req_finish(req);
+		return;
+	}
+	req->req_state = KR_REQ_WAITING;
+	kr_wait_insert(srv, req);
+	MHD_suspend_connection(req->req_conn);
+	req->req_suspended = 1;
+}
+
+/* The message of a failed record for the ProduceResponse. */
+static const char *
+kr_req_slot_msg(
+    struct kr_req *req, const struct kr_slot *sl, char *buf, size_t buflen)
+{
+	const struct kr_conf *conf = req->req_srv->srv_conf;
+
+	if (sl->sl_cls == KR_REC_PENDING) {
+		snprintf(buf, buflen,
+		    "Record not acknowledged by Kafka within %d ms "
+		    "(produce.timeout.ms); it may still be delivered",
+		    conf->conf_produce_timeout_ms);
+		return buf;
+	}
+	if (sl->sl_cls == KR_REC_NO_TOPIC && conf->conf_confluent_status) {
+		/* Confluent's wording; buf always fits a 249-byte topic. */
+		if (snprintf(buf, buflen,
+		        "Topic %s not present in metadata after %d ms.",
+		        req->req_route.rt_topic,
+		        conf->conf_unknown_topic_ms) < 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	return rd_kafka_err2str(sl->sl_err);
+}
+
+void
+kr_req_finish(struct kr_req *req)
+{
+	struct kr_server *srv = req->req_srv;
+	const struct kr_conf *conf = srv->srv_conf;
+	enum kr_rec_class *cls;
+	struct kr_offset *offs;
+	struct kr_verdict vd;
+	char(*msgs)[256];
+	size_t i, n = req->req_nslots;
+
+	cls = kr_calloc(n, sizeof(*cls));
+	offs = kr_calloc(n, sizeof(*offs));
+	msgs = kr_calloc(n, sizeof(*msgs));
+	for (i = 0; i < n; i++) {
+		const struct kr_slot *sl = &req->req_slots[i];
+
+		cls[i] = sl->sl_cls;
+		if (sl->sl_cls == KR_REC_OK) {
+			offs[i].off_partition = sl->sl_partition;
+			offs[i].off_offset = sl->sl_offset;
+			continue;
+		}
+		offs[i].off_error_code = kr_rec_error_code(sl->sl_cls);
+		if (conf->conf_confluent_status &&
+		    (sl->sl_cls == KR_REC_NO_TOPIC ||
+		        sl->sl_cls == KR_REC_NO_PARTITION))
+			offs[i].off_error_code =
+			    sl->sl_cls == KR_REC_NO_TOPIC ? 50003 : 50002;
+		offs[i].off_error =
+		    kr_req_slot_msg(req, sl, msgs[i], sizeof(msgs[i]));
+	}
+	kr_outcome_verdict(cls, n, conf->conf_confluent_status, &vd);
+	kr_buf_reset(&req->req_resp);
+	req->req_status = vd.vd_http;
+	req->req_retry_after = vd.vd_retry_after;
+	req->req_ctype = KR_V2_JSON;
+	if (vd.vd_error_body && vd.vd_cls == KR_REC_NO_TOPIC)
+		kr_buf_printf(&req->req_resp,
+		    "{\"error_code\":40401,\"message\":\"Topic %s not "
+		    "found.\"}",
+		    req->req_route.rt_topic);
+	else if (vd.vd_error_body)
+		kr_status_body(
+		    &req->req_resp, vd.vd_error_code, "Partition not found.");
+	else
+		kr_envelope_encode_offsets(&req->req_resp, offs, n);
+	free(cls);
+	free(offs);
+	free(msgs);
+	kr_wait_remove(srv, req);
+	req->req_state = KR_REQ_ANSWERED;
+	if (req->req_suspended) {
+		req->req_suspended = 0;
+		MHD_resume_connection(req->req_conn);
+	}
+}
+
+void
+kr_req_record_done(struct kr_req *req)
+{
+	req->req_outstanding--;
+	if (req->req_outstanding > 0)
+		return;
+	if (req->req_completed) {
+		/* The client is gone; this was the last reference. */
+		req->req_srv->srv_norphans--;
+		kr_req_free(req);
+		return;
+	}
+	if (req->req_state == KR_REQ_WAITING)
+		kr_req_finish(req);
+}
+
+void
+kr_http_expire(struct kr_server *srv, uint64_t now_us)
+{
+	while (srv->srv_wait_head != NULL &&
+	       srv->srv_wait_head->req_deadline_us <= now_us) {
+		struct kr_req *req = srv->srv_wait_head;
+
+		log_warnx("request %s %s: %zu records not acknowledged within "
+		          "%d ms; answering 503",
+		    req->req_method, req->req_path, req->req_outstanding,
+		    srv->srv_conf->conf_produce_timeout_ms);
+		kr_req_finish(req);
+	}
+}
+
+/* Queues the prepared answer. */
+static enum MHD_Result
+kr_req_respond(struct kr_req *req)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t len = req->req_resp.len;
+	char retry[16];
+
+	resp = MHD_create_response_from_buffer(len,
+	    len > 0 ? kr_buf_detach(&req->req_resp) : (void *)(uintptr_t) "",
+	    len > 0 ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	if (req->req_ctype != NULL)
+		MHD_add_response_header(
+		    resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->req_ctype);
+	if (req->req_retry_after > 0) {
+		snprintf(retry, sizeof(retry), "%d", req->req_retry_after);
+		MHD_add_response_header(
+		    resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+	}
+	if (req->req_close)
+		MHD_add_response_header(
+		    resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret =
+	    MHD_queue_response(req->req_conn, (unsigned)req->req_status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+kr_http_access(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	struct kr_server *srv = cls;
+	struct kr_req *req = *req_cls;
+
+	(void)version;
+	if (req == NULL) {
+		req = kr_calloc(1, sizeof(*req));
+		req->req_srv = srv;
+		req->req_conn = conn;
+		req->req_start_us = kr_now_us();
+		req->req_status = 0;
+		kr_produce_init(&req->req_produce);
+		*req_cls = req;
+		srv->srv_nreqs++;
+		kr_req_begin(req, url, method);
+		/* Too large by Content-Length: answer before reading. */
+		if (req->req_err.err_status == KR_E_TOO_LARGE) {
+			kr_req_error(req, &req->req_err);
+			return kr_req_respond(req);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		kr_req_body(req, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		if (req->req_err.err_status == KR_E_TOO_LARGE &&
+		    req->req_state == KR_REQ_READING) {
+			kr_req_error(req, &req->req_err);
+			return kr_req_respond(req);
+		}
+		return MHD_YES;
+	}
+	if (req->req_state == KR_REQ_READING)
+		kr_req_dispatch(req);
+	if (req->req_state == KR_REQ_ANSWERED)
+		return kr_req_respond(req);
+	return MHD_YES;
+}
+
+/* MHD is done with a request: log it and free it, unless records are
+ * still in flight (then the last delivery report frees it). */
+static void
+kr_http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct kr_server *srv = cls;
+	struct kr_req *req = *req_cls;
+	struct log_access la;
+
+	(void)conn;
+	if (req == NULL)
+		return;
+	*req_cls = NULL;
+	memset(&la, 0, sizeof(la));
+	la.la_client = req->req_client;
+	la.la_xff = req->req_xff;
+	la.la_trace = req->req_trace;
+	la.la_method = req->req_method;
+	la.la_path = req->req_path != NULL ? req->req_path : "-";
+	/* 499: the client went away before its answer was sent. */
+	la.la_status =
+	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? req->req_status : 499;
+	la.la_records = (unsigned long)req->req_produce.pr_count;
+	la.la_bytes = (unsigned long)req->req_body_seen;
+	la.la_ms = (double)(kr_now_us() - req->req_start_us) / 1000.0;
+	log_access(&la);
+	srv->srv_nreqs--;
+	kr_wait_remove(srv, req);
+	req->req_completed = 1;
+	if (req->req_outstanding > 0) {
+		srv->srv_norphans++;
+		return;
+	}
+	kr_req_free(req);
+}
+
+static void
+kr_http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	log_vemit(KR_LOG_DEBUG, fmt, ap);
+}
+
+/* Resolves a listener's host and port into addr. */
+static int
+kr_http_addr(const struct kr_listener *ls, struct sockaddr_storage *addr,
+    char *errstr, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL;
+	char port[8];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", ls->ls_port);
+	rc = getaddrinfo(
+	    ls->ls_host[0] != '\0' ? ls->ls_host : NULL, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(errstr, errlen, "listener %s://%s:%u: %s",
+		    ls->ls_scheme, ls->ls_host, ls->ls_port, gai_strerror(rc));
+		return -1;
+	}
+	memset(addr, 0, sizeof(*addr));
+	memcpy(addr, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
+kr_http_start(struct kr_server *srv, char *errstr, size_t errlen)
+{
+	const struct kr_conf *conf = srv->srv_conf;
+	size_t i;
+
+	srv->srv_mhd = kr_calloc(conf->conf_nlisteners, sizeof(*srv->srv_mhd));
+	for (i = 0; i < conf->conf_nlisteners; i++) {
+		const struct kr_listener *ls = &conf->conf_listeners[i];
+		const union MHD_DaemonInfo *di;
+		struct sockaddr_storage addr;
+		struct epoll_event ev;
+		unsigned int flags;
+
+		if (strcmp(ls->ls_scheme, "http") != 0) {
+			snprintf(errstr, errlen,
+			    "listener %s://%s:%u: only http:// listeners are "
+			    "supported so far",
+			    ls->ls_scheme, ls->ls_host, ls->ls_port);
+			return -1;
+		}
+		if (kr_http_addr(ls, &addr, errstr, errlen) != 0)
+			return -1;
+		flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+		        MHD_USE_ERROR_LOG;
+		if (addr.ss_family == AF_INET6)
+			flags |= MHD_USE_IPv6;
+		srv->srv_mhd[i] = MHD_start_daemon(flags, ls->ls_port, NULL,
+		    NULL, kr_http_access, srv, MHD_OPTION_SOCK_ADDR, &addr,
+		    MHD_OPTION_NOTIFY_COMPLETED, kr_http_completed, srv,
+		    MHD_OPTION_CONNECTION_TIMEOUT,
+		    (unsigned int)(conf->conf_idle_timeout_ms + 999) / 1000,
+		    MHD_OPTION_CONNECTION_LIMIT,
+		    (unsigned int)conf->conf_max_connections,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+		    MHD_OPTION_EXTERNAL_LOGGER, kr_http_mhd_log, srv,
+		    MHD_OPTION_END);
+		if (srv->srv_mhd[i] == NULL) {
+			snprintf(errstr, errlen,
+			    "cannot listen on %s://%s:%u (address in use, or "
+			    "not allowed)",
+			    ls->ls_scheme, ls->ls_host, ls->ls_port);
+			return -1;
+		}
+		srv->srv_nmhd = i + 1;
+		di = MHD_get_daemon_info(
+		    srv->srv_mhd[i], MHD_DAEMON_INFO_EPOLL_FD);
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.u64 = 2 + i;
+		if (di == NULL || epoll_ctl(srv->srv_epfd, EPOLL_CTL_ADD,
+		                      di->epoll_fd, &ev) != 0) {
+			snprintf(
+			    errstr, errlen, "epoll_ctl: %s", strerror(errno));
+			return -1;
+		}
+		log_info("listening on %s://%s:%u", ls->ls_scheme, ls->ls_host,
+		    ls->ls_port);
+	}
+	return 0;
+}
+
+void
+kr_http_run(struct kr_server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->srv_nmhd; i++)
+		MHD_run(srv->srv_mhd[i]);
+}
+
+int
+kr_http_timeout_ms(struct kr_server *srv)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+	int best = 1000;
+	size_t i;
+
+	/* MHD_get_timeout_i() does not exist in 0.9.75: clamp by hand. */
+	for (i = 0; i < srv->srv_nmhd; i++)
+		if (MHD_get_timeout(srv->srv_mhd[i], &t) == MHD_YES &&
+		    t < (MHD_UNSIGNED_LONG_LONG)best)
+			best = (int)t;
+	return best;
+}
+
+void
+kr_http_quiesce(struct kr_server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->srv_nmhd; i++) {
+		MHD_socket fd = MHD_quiesce_daemon(srv->srv_mhd[i]);
+
+		/* The caller owns the returned listen socket. */
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+	}
+}
+
+void
+kr_http_stop(struct kr_server *srv)
+{
+	size_t i;
+
+	/* MHD must not be stopped with suspended connections. */
+	while (srv->srv_wait_head != NULL)
+		kr_req_finish(srv->srv_wait_head);
+	kr_http_run(srv);
+
+	for (i = 0; i < srv->srv_nmhd; i++)
+		MHD_stop_daemon(srv->srv_mhd[i]);
+	free(srv->srv_mhd);
+	srv->srv_mhd = NULL;
+	srv->srv_nmhd = 0;
+}

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: MIT */
+/* The shared producer: configuration, delivery reports, errors, logs.
+ * librdkafka's main queue wakes the loop through an eventfd; delivery
+ * reports run on the loop thread from rd_kafka_poll(). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "kr_alloc.h"
+#include "log.h"
+#include "server.h"
+
+/* After rdkafka.h, which server.h includes. */
+#include <librdkafka/rdkafka_mock.h>
+
+/* Classifies a librdkafka error the way kafka-rest classifies the Java
+ * exception behind it (spec/rest-v2.md 3.5): authentication,
+ * authorization, retriable, or other. */
+static enum kr_rec_class
+kr_kafka_classify(rd_kafka_resp_err_t err)
+{
+	switch (err) {
+	case RD_KAFKA_RESP_ERR_NO_ERROR:
+		return KR_REC_OK;
+	case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+	case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+	case RD_KAFKA_RESP_ERR_ILLEGAL_SASL_STATE:
+	case RD_KAFKA_RESP_ERR_UNSUPPORTED_SASL_MECHANISM:
+	case RD_KAFKA_RESP_ERR__SSL:
+		return KR_REC_AUTHN;
+	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+		return KR_REC_AUTHZ;
+	case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+	case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+		return KR_REC_TOO_LARGE;
+	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+		return KR_REC_NO_TOPIC;
+	case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+		return KR_REC_NO_PARTITION;
+	case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
+	case RD_KAFKA_RESP_ERR__TRANSPORT:
+	case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+	case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+	case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+	case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+	case RD_KAFKA_RESP_ERR__RETRY:
+	case RD_KAFKA_RESP_ERR__WAIT_COORD:
+	case RD_KAFKA_RESP_ERR__NODE_UPDATE:
+	case RD_KAFKA_RESP_ERR__PREV_IN_PROGRESS:
+	case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+	case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+	case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+	case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+	case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+	case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+	case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+	case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+	case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_THROTTLING_QUOTA_EXCEEDED:
+	case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+	case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+	case RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS:
+		return KR_REC_RETRIABLE;
+	default:
+		return KR_REC_FATAL;
+	}
+}
+
+/* Delivery report: runs on the loop thread inside rd_kafka_poll(). */
+static void
+kr_kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
+{
+	struct kr_slot *sl = (struct kr_slot *)msg->_private;
+
+	(void)rk;
+	(void)opaque;
+	sl->sl_err = msg->err;
+	sl->sl_cls = kr_kafka_classify(msg->err);
+	if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		sl->sl_partition = msg->partition;
+		sl->sl_offset = msg->offset;
+	}
+	kr_req_record_done(sl->sl_req);
+}
+
+/* Error callback: runs on the loop thread inside rd_kafka_poll(). A
+ * fatal error (idempotence broken) starts a graceful shutdown with exit
+ * status 1 (STYLE.md point 10); repeated messages are logged once. */
+static void
+kr_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	static char last[512];
+	struct kr_server *srv = opaque;
+	char fatal_msg[512];
+
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		rd_kafka_fatal_error(rk, fatal_msg, sizeof(fatal_msg));
+		log_emit(KR_LOG_ERR, "kafka: fatal error: %s; shutting down",
+		    fatal_msg);
+		srv->srv_draining = 1;
+		srv->srv_exit_code = 1;
+		return;
+	}
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+		if (!srv->srv_all_brokers_down)
+			log_warnx("kafka: all brokers are down: %s", reason);
+		srv->srv_all_brokers_down = 1;
+		return;
+	}
+	if (strncmp(last, reason, sizeof(last) - 1) == 0) {
+		log_debug("kafka: %s: %s", rd_kafka_err2name(err), reason);
+		return;
+	}
+	snprintf(last, sizeof(last), "%s", reason);
+	log_warnx("kafka: %s: %s", rd_kafka_err2name(err), reason);
+}
+
+/* librdkafka's own log lines, from its threads, into our sink. */
+static void
+kr_kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	if (level > KR_LOG_DEBUG)
+		level = KR_LOG_DEBUG;
+	if (level < KR_LOG_ERR)
+		level = KR_LOG_ERR;
+	/* A broker that comes back clears the all-down state: the loop
+	 * thread reads this flag only for logging, so a race is harmless. */
+	log_emit(level, "kafka %s: %s", fac, buf);
+}
+
+/* Applies one property; on failure writes the reason into errstr. The
+ * value is not echoed: it may be a secret. */
+static int
+kr_kafka_set(rd_kafka_conf_t *kconf, const struct kr_kv *kv, const char *file,
+    char *errstr, size_t errlen)
+{
+	char why[256];
+
+	if (rd_kafka_conf_set(kconf, kv->kv_key, kv->kv_value, why,
+	        sizeof(why)) == RD_KAFKA_CONF_OK)
+		return 0;
+	if (kv->kv_line > 0)
+		snprintf(errstr, errlen, "%s:%d: %s", file != NULL ? file : "",
+		    kv->kv_line, why);
+	else
+		snprintf(errstr, errlen, "%s", why);
+	return -1;
+}
+
+static rd_kafka_conf_t *
+kr_kafka_conf(struct kr_server *srv, char *errstr, size_t errlen)
+{
+	const struct kr_conf *conf = srv->srv_conf;
+	rd_kafka_conf_t *kconf = rd_kafka_conf_new();
+	char num[32];
+	size_t i;
+
+	for (i = 0; i < conf->conf_nproducer; i++)
+		if (kr_kafka_set(kconf, &conf->conf_producer[i],
+		        conf->conf_file, errstr, errlen) != 0)
+			goto fail;
+	if (conf->conf_embedded) {
+		snprintf(num, sizeof(num), "%d", conf->conf_embedded_brokers);
+		if (rd_kafka_conf_set(kconf, "test.mock.num.brokers", num,
+		        errstr, errlen) != RD_KAFKA_CONF_OK)
+			goto fail;
+	} else if (rd_kafka_conf_set(kconf, "bootstrap.servers",
+	               conf->conf_bootstrap, errstr,
+	               errlen) != RD_KAFKA_CONF_OK) {
+		goto fail;
+	}
+	rd_kafka_conf_set_dr_msg_cb(kconf, kr_kafka_dr);
+	rd_kafka_conf_set_error_cb(kconf, kr_kafka_error);
+	rd_kafka_conf_set_log_cb(kconf, kr_kafka_log);
+	rd_kafka_conf_set_opaque(kconf, srv);
+	return kconf;
+fail:
+	rd_kafka_conf_destroy(kconf);
+	return NULL;
+}
+
+int
+kr_kafka_start(struct kr_server *srv, char *errstr, size_t errlen)
+{
+	/* eventfd(2) only accepts 8-byte writes: a shorter payload makes
+	 * librdkafka's wakeup write fail silently (STYLE.md section 10). */
+	static const uint64_t one = 1;
+	rd_kafka_conf_t *kconf;
+	rd_kafka_queue_t *mainq;
+
+	kconf = kr_kafka_conf(srv, errstr, errlen);
+	if (kconf == NULL)
+		return -1;
+	srv->srv_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, errstr, errlen);
+	if (srv->srv_rk == NULL) {
+		rd_kafka_conf_destroy(kconf);
+		return -1;
+	}
+	srv->srv_kafka_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (srv->srv_kafka_efd == -1) {
+		snprintf(errstr, errlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	mainq = rd_kafka_queue_get_main(srv->srv_rk);
+	rd_kafka_queue_io_event_enable(
+	    mainq, srv->srv_kafka_efd, &one, sizeof(one));
+	rd_kafka_queue_destroy(mainq);
+	if (srv->srv_conf->conf_embedded) {
+		rd_kafka_mock_cluster_t *mc =
+		    rd_kafka_handle_mock_cluster(srv->srv_rk);
+
+		srv->srv_embedded = 1;
+		log_warnx(
+		    "*** DEMO MODE: Kafka is an EMBEDDED IN-MEMORY cluster "
+		    "(%d brokers at %s). Records are NOT durable and are "
+		    "lost when krestd stops. Give krestd a properties "
+		    "file with bootstrap.servers for real use. ***",
+		    srv->srv_conf->conf_embedded_brokers,
+		    mc != NULL ? rd_kafka_mock_cluster_bootstraps(mc) : "?");
+	}
+	return 0;
+}
+
+void
+kr_kafka_serve(struct kr_server *srv)
+{
+	uint64_t n;
+
+	while (read(srv->srv_kafka_efd, &n, sizeof(n)) == (ssize_t)sizeof(n))
+		;
+	/* The wakeup is re-armed only once the queue has been served, so
+	 * serve it until empty. */
+	while (rd_kafka_poll(srv->srv_rk, 0) > 0)
+		;
+}
+
+void
+kr_kafka_produce(struct kr_server *srv, struct kr_req *req)
+{
+	static const char empty[1] = "";
+	const struct kr_produce *pr = &req->req_produce;
+	size_t i;
+	int full = 0;
+
+	req->req_nslots = pr->pr_count;
+	req->req_slots = kr_calloc(pr->pr_count, sizeof(*req->req_slots));
+	for (i = 0; i < pr->pr_count; i++) {
+		const struct kr_record *rec = &pr->pr_records[i];
+		struct kr_slot *sl = &req->req_slots[i];
+		const char *key = NULL, *value = NULL;
+		rd_kafka_resp_err_t err;
+
+		sl->sl_req = req;
+		sl->sl_cls = KR_REC_PENDING;
+		if (full) {
+			sl->sl_cls = KR_REC_RETRIABLE;
+			sl->sl_err = RD_KAFKA_RESP_ERR__QUEUE_FULL;
+			continue;
+		}
+		if (rec->rec_has_key)
+			key = rec->rec_key_len > 0
+			          ? pr->pr_data.data + rec->rec_key_off
+			          : empty;
+		if (rec->rec_has_value)
+			value = rec->rec_value_len > 0
+			            ? pr->pr_data.data + rec->rec_value_off
+			            : empty;
+		/* No RD_KAFKA_MSG_F_COPY: the bytes live in req, which
+		 * outlives every delivery report (see kr_req_record_done). */
+		err = rd_kafka_producev(srv->srv_rk,
+		    RD_KAFKA_V_TOPIC(req->req_route.rt_topic),
+		    RD_KAFKA_V_PARTITION(rec->rec_partition >= 0
+		                             ? rec->rec_partition
+		                             : RD_KAFKA_PARTITION_UA),
+		    RD_KAFKA_V_KEY(key, rec->rec_key_len),
+		    RD_KAFKA_V_VALUE(
+		        (void *)(uintptr_t)value, rec->rec_value_len),
+		    RD_KAFKA_V_OPAQUE(sl), RD_KAFKA_V_END);
+		if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			req->req_outstanding++;
+			continue;
+		}
+		sl->sl_err = err;
+		sl->sl_cls = kr_kafka_classify(err);
+		/* Never wait for room: the rest of the request fails as
+		 * retriable, in order (STYLE.md point 9). */
+		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			full = 1;
+	}
+}
+
+void
+kr_kafka_stop(struct kr_server *srv)
+{
+	rd_kafka_resp_err_t err;
+	int left;
+
+	if (srv->srv_rk == NULL)
+		return;
+	/* Serves delivery reports, which settle the requests still open. */
+	err = rd_kafka_flush(srv->srv_rk, 5000);
+	left = rd_kafka_outq_len(srv->srv_rk);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR || left > 0) {
+		log_warnx("kafka: %d messages not delivered at shutdown", left);
+		rd_kafka_purge(srv->srv_rk,
+		    RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		while (rd_kafka_poll(srv->srv_rk, 0) > 0)
+			;
+	}
+	rd_kafka_destroy(srv->srv_rk);
+	srv->srv_rk = NULL;
+	if (srv->srv_kafka_efd != -1)
+		close(srv->srv_kafka_efd);
+	srv->srv_kafka_efd = -1;
+}

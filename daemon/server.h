@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/* The daemon's state: configuration, the producer, the HTTP listeners,
+ * the event loop's descriptors and the requests waiting for Kafka. Every
+ * function declared here runs on the loop thread unless it says so. */
+#ifndef KR_SERVER_H
+#define KR_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+#include <microhttpd.h>
+
+#include "kr_buf.h"
+#include "kr_conf.h"
+#include "kr_envelope.h"
+#include "kr_outcome.h"
+#include "kr_route.h"
+
+struct kr_req;
+
+/* One record's slot: what the delivery report fills in. A pointer to the
+ * slot is the message's opaque. */
+struct kr_slot {
+	struct kr_req *sl_req;	     /* the request the record belongs to */
+	enum kr_rec_class sl_cls;    /* outcome so far */
+	int32_t sl_partition;	     /* with KR_REC_OK */
+	int64_t sl_offset;	     /* with KR_REC_OK */
+	rd_kafka_resp_err_t sl_err;  /* librdkafka error, when failed */
+};
+
+enum kr_req_state {
+	KR_REQ_READING = 0, /* headers seen, body arriving */
+	KR_REQ_WAITING,	    /* records enqueued, connection suspended */
+	KR_REQ_ANSWERED	    /* response ready (or queued) */
+};
+
+/* All state of one HTTP request (STYLE.md point 8). Allocated on the first
+ * access-handler call; freed on MHD's completion notice, or later by the
+ * last delivery report when records were still in flight then. */
+struct kr_req {
+	struct kr_server *req_srv;
+	struct MHD_Connection *req_conn;
+	enum kr_req_state req_state;
+	struct kr_route req_route;
+	enum kr_format req_fmt;
+	struct kr_err req_err;	   /* an error found before the body ended */
+	int req_close;		   /* answer with Connection: close */
+	struct kr_buf req_body;	   /* the request body */
+	size_t req_body_seen;	   /* bytes received (also when discarded) */
+	size_t req_max_body;	   /* max.request.bytes at arrival */
+	struct kr_produce req_produce; /* decoded records */
+	struct kr_slot *req_slots; /* one per record */
+	size_t req_nslots;
+	size_t req_outstanding;	   /* records without a delivery report */
+	int req_completed;	   /* MHD is done with the connection */
+	int req_suspended;	   /* MHD_suspend_connection() in effect */
+	uint64_t req_start_us;	   /* monotonic arrival time */
+	uint64_t req_deadline_us;  /* answer by then (produce.timeout.ms) */
+	struct kr_req *req_next;   /* waiting list, in deadline order */
+	struct kr_req *req_prev;
+	/* The prepared answer. */
+	int req_status;
+	struct kr_buf req_resp;
+	const char *req_ctype;	/* Content-Type, or NULL for no body */
+	int req_retry_after;	/* seconds; 0: no Retry-After */
+	/* For the access log. */
+	char req_client[64];
+	char req_method[16];
+	char *req_path;
+	char *req_xff;
+	char *req_trace;
+};
+
+struct kr_server {
+	struct kr_conf *srv_conf;	/* current configuration (owned) */
+	rd_kafka_t *srv_rk;		/* the one shared producer */
+	int srv_embedded;		/* rk owns the demo mock cluster */
+	struct MHD_Daemon **srv_mhd;	/* one per listener */
+	size_t srv_nmhd;
+	int srv_epfd;			/* the loop's epoll */
+	int srv_sigfd;			/* signalfd for TERM/INT/HUP */
+	int srv_kafka_efd;		/* eventfd of librdkafka's main queue */
+	struct kr_req *srv_wait_head;	/* waiting requests, oldest first */
+	struct kr_req *srv_wait_tail;
+	size_t srv_nreqs;		/* requests not yet completed by MHD */
+	size_t srv_norphans;		/* completed, records still in flight */
+	int srv_draining;		/* SIGTERM seen: finish and exit */
+	int srv_exit_code;
+	uint64_t srv_drain_deadline_us;
+	int srv_all_brokers_down;	/* last state logged */
+};
+
+/* Monotonic clock in microseconds. */
+uint64_t kr_now_us(void);
+
+/* kafka.c */
+int kr_kafka_start(struct kr_server *srv, char *errstr, size_t errlen);
+void kr_kafka_serve(struct kr_server *srv);
+void kr_kafka_produce(struct kr_server *srv, struct kr_req *req);
+void kr_kafka_stop(struct kr_server *srv);
+
+/* http.c */
+int kr_http_start(struct kr_server *srv, char *errstr, size_t errlen);
+void kr_http_run(struct kr_server *srv);
+int kr_http_timeout_ms(struct kr_server *srv);
+void kr_http_quiesce(struct kr_server *srv);
+void kr_http_stop(struct kr_server *srv);
+/* Answers a request whose records are all settled (or that timed out):
+ * builds the response and resumes the connection. */
+void kr_req_finish(struct kr_req *req);
+/* Called by the delivery report when a record of req is settled. */
+void kr_req_record_done(struct kr_req *req);
+/* Answers every waiting request whose deadline has passed. */
+void kr_http_expire(struct kr_server *srv, uint64_t now_us);
+
+#endif
