@@ -21,13 +21,14 @@ struct kr_env {
 	struct kr_produce *env_pr;
 	enum kr_format env_fmt;
 	int32_t env_url_partition;
-	int env_records;         /* 1: "records" was a non-empty array */
-	int env_has_partition;   /* the current record gave a partition */
-	int32_t env_partition;   /* ... and this is it */
-	struct kr_buf env_name;  /* current field name, as kr_json writes it */
-	struct kr_buf env_tmp;   /* scratch: binary data, partition text */
-	struct kr_buf env_msg;   /* scratch: error messages */
-	struct kr_err env_defer; /* first serialization error (bad base64) */
+	int env_records;          /* 1: "records" was a non-empty array */
+	int env_has_partition;    /* the current record gave a partition */
+	int32_t env_partition;    /* ... and this is it */
+	struct kr_buf env_name;   /* current field name, as kr_json writes it */
+	struct kr_buf env_tmp;    /* scratch: binary data, partition text */
+	struct kr_buf env_msg;    /* scratch: error messages */
+	struct kr_err env_defer;  /* first serialization error (bad base64) */
+	struct kr_err env_bad[2]; /* ... of the current record's key, value */
 	struct kr_err *env_err;
 };
 
@@ -335,14 +336,17 @@ kr_env_json_data(struct kr_env *env, int *has, size_t *off, size_t *len)
 }
 
 /* Reads a binary-format key or value: base64 in a JSON string, decoded
- * into pr_data. A bad one fails the request only once the whole body
- * has been bound, as Confluent serializes after binding. */
+ * into pr_data. A bad one is noted in *bad and fails the request only
+ * once the whole body has been bound, as Confluent serializes after
+ * binding; a repeated field replaces it, bad or not. */
 static int
-kr_env_binary_data(struct kr_env *env, int *has, size_t *off, size_t *len)
+kr_env_binary_data(
+    struct kr_env *env, struct kr_err *bad, int *has, size_t *off, size_t *len)
 {
 	struct kr_buf *data = &env->env_pr->pr_data, *v = &env->env_tmp;
 	const char *why = NULL;
 
+	kr_err_clear(bad);
 	kr_buf_reset(v);
 	if (kr_json_value(&env->env_js, v) == -1)
 		return -1;
@@ -356,8 +360,8 @@ kr_env_binary_data(struct kr_env *env, int *has, size_t *off, size_t *len)
 	else if (kr_b64_decode(v->data + 1, v->len - 2, data) == -1)
 		why = "a valid base64";
 	*len = data->len - *off;
-	if (why != NULL && env->env_defer.err_status == KR_OK)
-		kr_env_fail(env, &env->env_defer, KR_E_BAD_REQUEST,
+	if (why != NULL)
+		kr_env_fail(env, bad, KR_E_BAD_REQUEST,
 		    "Bad Request: data=%.*s is not %s string.",
 		    kr_env_quote(v->data, v->len), v->data, why);
 	return 0;
@@ -375,7 +379,8 @@ kr_env_data(struct kr_env *env, int is_key)
 	if (env->env_fmt == KR_FORMAT_JSON)
 		rc = kr_env_json_data(env, &has, &off, &len);
 	else
-		rc = kr_env_binary_data(env, &has, &off, &len);
+		rc = kr_env_binary_data(
+		    env, &env->env_bad[is_key ? 0 : 1], &has, &off, &len);
 	if (rc == -1)
 		return -1;
 	/* A repeated field replaces the earlier one, as in Jackson. */
@@ -469,6 +474,14 @@ kr_env_object(
 	return 0;
 }
 
+/* Keeps bad if it is the request's first serialization error. */
+static void
+kr_env_defer(struct kr_env *env, const struct kr_err *bad)
+{
+	if (env->env_defer.err_status == KR_OK && bad->err_status != KR_OK)
+		env->env_defer = *bad;
+}
+
 /* Reads one element of "records". */
 static int
 kr_env_record(struct kr_env *env)
@@ -483,8 +496,13 @@ kr_env_record(struct kr_env *env)
 	}
 	(void)kr_produce_add(pr);
 	env->env_has_partition = 0;
+	kr_err_clear(&env->env_bad[0]);
+	kr_err_clear(&env->env_bad[1]);
 	if (kr_env_object(env, kr_env_record_field) == -1)
 		return -1;
+	/* Records are serialized in order, each key before its value. */
+	kr_env_defer(env, &env->env_bad[0]);
+	kr_env_defer(env, &env->env_bad[1]);
 	/* The record's own partition wins over the URL's (spec 2.8). */
 	rec = &pr->pr_records[pr->pr_count - 1];
 	rec->rec_partition = env->env_has_partition ? env->env_partition

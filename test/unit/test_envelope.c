@@ -467,6 +467,18 @@ static const struct env_case cases[] = {
         "partition must be between 0 and 2147483647.\"}\n"},
     {B, -1, "{\"records\":[{\"value\":\"!!\"}],\"records\":[{\"value\":\"\"}]}",
         "partition=-1 key=(null) value=\n"},
+    /* a repeated key or value replaces a bad one; the key is checked
+     * before the value of the same record */
+    {B, -1, "{\"records\":[{\"value\":\"!!\",\"value\":\"QQ\"}]}",
+        "partition=-1 key=(null) value=A\n"},
+    {B, -1, "{\"records\":[{\"value\":\"!!\",\"value\":null}]}",
+        "partition=-1 key=(null) value=(null)\n"},
+    {B, -1, "{\"records\":[{\"value\":\"@@\",\"key\":\"!!\"}]}",
+        "400 {\"error_code\":400,\"message\":\"Bad Request: data=\\\"!!\\\" "
+        "is not a valid base64 string.\"}\n"},
+    {B, -1, "{\"records\":[{\"key\":\"!!\",\"value\":\"@@\",\"key\":\"\"}]}",
+        "400 {\"error_code\":400,\"message\":\"Bad Request: data=\\\"@@\\\" "
+        "is not a valid base64 string.\"}\n"},
     /* text is accepted as binary only if it happens to be base64 */
     {B, -1, "{\"records\":[{\"value\":\"abc\"},{\"value\":\"abcde\"}]}",
         "400 {\"error_code\":400,\"message\":\"Bad Request: data=\\\"abcde\\\" "
