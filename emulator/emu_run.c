@@ -911,6 +911,7 @@ emu_run(const struct emu_opts *o, struct emu_source *src, struct emu_stats *st)
 		goto done;
 	}
 	emu_stats_init(st, emu_now());
+	st->st_planned = run.r_max_rounds;
 	run.r_next_send = st->st_t0;
 	if (o->o_duration > 0)
 		run.r_deadline = st->st_t0 + o->o_duration;

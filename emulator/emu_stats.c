@@ -185,17 +185,21 @@ emu_stats_text(struct emu_stats *st, struct kr_buf *out,
 	double p[4], secs = st->st_t1 - st->st_t0;
 	uint64_t acked = emu_stats_total(st->st_acked);
 	uint64_t uns = unsent(st, 0) + unsent(st, 1) + unsent(st, 2);
+	char planned[40] = "";
 	size_t i;
 	int k;
 
+	if (st->st_planned > 0)
+		snprintf(planned, sizeof(planned), " of %llu",
+		    (unsigned long long)st->st_planned);
 	percentiles(st->st_lat, st->st_nlat, q, p, 4);
 	kr_buf_printf(out,
 	    "krest-emulate summary: %s\n"
-	    "  rounds %llu, records sent %llu, acknowledged %llu, failed "
+	    "  rounds %llu%s, records sent %llu, acknowledged %llu, failed "
 	    "%llu, not sent %llu\n",
 	    emu_stats_ok(st) ? "every record acknowledged"
 	                     : "NOT every record was acknowledged",
-	    (unsigned long long)st->st_rounds,
+	    (unsigned long long)st->st_rounds, planned,
 	    (unsigned long long)emu_stats_total(st->st_sent),
 	    (unsigned long long)acked,
 	    (unsigned long long)emu_stats_total(st->st_failed),
@@ -259,10 +263,12 @@ emu_stats_json(struct emu_stats *st, struct kr_buf *out,
 	percentiles(st->st_lat, st->st_nlat, q, p, 4);
 	kr_buf_printf(out,
 	    "{\"ok\":%s,\"mode\":\"%s\",\"elapsed_s\":%.3f,\"rounds\":%llu,"
+	    "\"rounds_planned\":%llu,"
 	    "\"records\":{\"sent\":%llu,\"acknowledged\":%llu,\"failed\":%llu,"
 	    "\"not_sent\":%llu,\"missing_in_source\":%llu}",
 	    emu_stats_ok(st) ? "true" : "false", mode, secs,
 	    (unsigned long long)st->st_rounds,
+	    (unsigned long long)st->st_planned,
 	    (unsigned long long)emu_stats_total(st->st_sent),
 	    (unsigned long long)acked,
 	    (unsigned long long)emu_stats_total(st->st_failed),

@@ -21,7 +21,8 @@ struct emu_counts {
 };
 
 struct emu_stats {
-	uint64_t st_rounds;                   /* rounds generated */
+	uint64_t st_rounds;  /* rounds generated */
+	uint64_t st_planned; /* rounds asked for, 0: no limit */
 	uint64_t st_generated[KR_GEN_NKINDS]; /* records made */
 	uint64_t st_missing[KR_GEN_NKINDS];   /* rows the source lacked */
 	uint64_t st_sent[KR_GEN_NKINDS];      /* records sent at least once */
