@@ -57,6 +57,7 @@ struct kr_conf_parser {
 	int cp_port;
 	int cp_bootstrap_line; /* 0: bootstrap.servers not given */
 	int cp_nbrokers;       /* host:port entries of bootstrap.servers */
+	int cp_nentries;       /* entries of bootstrap.servers, good or bad */
 };
 
 /* ---- diagnostics ------------------------------------------------------ */
@@ -1109,6 +1110,7 @@ kr_conf_bootstrap_one(
 	uint16_t port;
 	char *region;
 
+	p->cp_nentries++;
 	while (e < s + n && (isalnum((unsigned char)*e) || *e == '_'))
 		e++;
 	if (e > s && e + 3 <= s + n && strncmp(e, "://", 3) == 0) {
@@ -2374,7 +2376,7 @@ kr_conf_finish(struct kr_conf_parser *p)
 	else if (p->cp_port_line != 0)
 		kr_conf_diag(p, p->cp_port_line, 0,
 		    "port is ignored because listeners is set");
-	if (conf->conf_bootstrap == NULL || conf->conf_bootstrap[0] == '\0')
+	if (p->cp_nentries == 0)
 		kr_conf_diag(p,
 		    p->cp_bootstrap_line != 0 ? p->cp_bootstrap_line
 		                              : p->cp_lastline,
