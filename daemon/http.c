@@ -201,23 +201,29 @@ kr_req_begin(struct kr_req *req, const char *url, const char *method)
 	}
 }
 
-/* Takes a piece of the body. Past the limit the request is answered at
- * once and the connection closed, so nobody streams gigabytes at us. */
-static void
+/* Takes a piece of the body. Past the limit the rest is read and
+ * discarded, and the 413 goes out when the body ends: libmicrohttpd
+ * 0.9.75 refuses a response queued in the middle of an upload. Returns
+ * -1 when the client keeps sending far beyond the limit: the connection
+ * is then closed without an answer. */
+static int
 kr_req_body(struct kr_req *req, const char *data, size_t len)
 {
 	req->req_body_seen += len;
+	if (req->req_body_seen / 2 > req->req_max_body + (1u << 20))
+		return -1;
 	if (req->req_err.err_status != KR_OK)
-		return; /* read and discarded, to keep the connection */
+		return 0; /* read and discarded, to keep the connection */
 	if (req->req_body_seen > req->req_max_body) {
 		kr_err_set(&req->req_err, KR_E_TOO_LARGE,
 		    "Request body is larger than max.request.bytes (%zu)",
 		    req->req_max_body);
 		req->req_close = 1;
 		kr_buf_free(&req->req_body);
-		return;
+		return 0;
 	}
 	kr_buf_append(&req->req_body, data, len);
+	return 0;
 }
 
 /* The whole body is in: decode it and hand the records to Kafka. */
@@ -443,13 +449,9 @@ kr_http_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		kr_req_body(req, upload_data, *upload_data_size);
+		if (kr_req_body(req, upload_data, *upload_data_size) != 0)
+			return MHD_NO;
 		*upload_data_size = 0;
-		if (req->req_err.err_status == KR_E_TOO_LARGE &&
-		    req->req_state == KR_REQ_READING) {
-			kr_req_error(req, &req->req_err);
-			return kr_req_respond(req);
-		}
 		return MHD_YES;
 	}
 	if (req->req_state == KR_REQ_READING)
@@ -558,7 +560,8 @@ kr_http_start(struct kr_server *srv, char *errstr, size_t errlen)
 		if (addr.ss_family == AF_INET6)
 			flags |= MHD_USE_IPv6;
 		srv->srv_mhd[i] = MHD_start_daemon(flags, ls->ls_port, NULL,
-		    NULL, kr_http_access, srv, MHD_OPTION_SOCK_ADDR, &addr,
+		    NULL, kr_http_access, srv, MHD_OPTION_EXTERNAL_LOGGER,
+		    kr_http_mhd_log, srv, MHD_OPTION_SOCK_ADDR, &addr,
 		    MHD_OPTION_NOTIFY_COMPLETED, kr_http_completed, srv,
 		    MHD_OPTION_CONNECTION_TIMEOUT,
 		    (unsigned int)(conf->conf_idle_timeout_ms + 999) / 1000,
@@ -566,7 +569,6 @@ kr_http_start(struct kr_server *srv, char *errstr, size_t errlen)
 		    (unsigned int)conf->conf_max_connections,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-		    MHD_OPTION_EXTERNAL_LOGGER, kr_http_mhd_log, srv,
 		    MHD_OPTION_END);
 		if (srv->srv_mhd[i] == NULL) {
 			snprintf(errstr, errlen,

@@ -154,8 +154,8 @@ kr_kafka_set(rd_kafka_conf_t *kconf, const struct kr_kv *kv, const char *file,
 	        sizeof(why)) == RD_KAFKA_CONF_OK)
 		return 0;
 	if (kv->kv_line > 0)
-		snprintf(errstr, errlen, "%s:%d: %s", file != NULL ? file : "",
-		    kv->kv_line, why);
+		snprintf(errstr, errlen, "%s:%d: error: %s",
+		    file != NULL ? file : "", kv->kv_line, why);
 	else
 		snprintf(errstr, errlen, "%s", why);
 	return -1;
@@ -191,6 +191,27 @@ kr_kafka_conf(struct kr_server *srv, char *errstr, size_t errlen)
 fail:
 	rd_kafka_conf_destroy(kconf);
 	return NULL;
+}
+
+int
+kr_kafka_validate(const struct kr_conf *conf, void (*report)(const char *))
+{
+	rd_kafka_conf_t *kconf = rd_kafka_conf_new();
+	char errstr[512];
+	size_t i;
+	int bad = 0;
+
+	/* librdkafka is the judge of its own keys and values; report every
+	 * refusal with its line, not just the first. */
+	for (i = 0; i < conf->conf_nproducer; i++) {
+		if (kr_kafka_set(kconf, &conf->conf_producer[i],
+		        conf->conf_file, errstr, sizeof(errstr)) != 0) {
+			report(errstr);
+			bad = 1;
+		}
+	}
+	rd_kafka_conf_destroy(kconf);
+	return bad ? -1 : 0;
 }
 
 int

@@ -60,6 +60,18 @@ read_file(const char *path, struct kr_buf *buf)
 	return 0;
 }
 
+static void
+report_stdout(const char *msg)
+{
+	printf("%s\n", msg);
+}
+
+static void
+report_log(const char *msg)
+{
+	log_emit(KR_LOG_ERR, "%s", msg);
+}
+
 /* Loads and checks path into a new configuration. Every diagnostic goes
  * to the log as "file:line: ..."; returns NULL when there is an error. */
 static struct kr_conf *
@@ -90,6 +102,9 @@ load_conf(const char *path, int to_stdout)
 			                                  : KR_LOG_WARNING,
 			    "%s", line.data);
 	}
+	if (kr_kafka_validate(conf, to_stdout ? report_stdout : report_log) !=
+	    0)
+		rc = -1;
 	if (rc != 0)
 		goto fail;
 	/* A file holding secrets must not be readable by others (httpd's

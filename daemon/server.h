@@ -22,17 +22,17 @@ struct kr_req;
 /* One record's slot: what the delivery report fills in. A pointer to the
  * slot is the message's opaque. */
 struct kr_slot {
-	struct kr_req *sl_req;	     /* the request the record belongs to */
-	enum kr_rec_class sl_cls;    /* outcome so far */
-	int32_t sl_partition;	     /* with KR_REC_OK */
-	int64_t sl_offset;	     /* with KR_REC_OK */
-	rd_kafka_resp_err_t sl_err;  /* librdkafka error, when failed */
+	struct kr_req *sl_req;      /* the request the record belongs to */
+	enum kr_rec_class sl_cls;   /* outcome so far */
+	int32_t sl_partition;       /* with KR_REC_OK */
+	int64_t sl_offset;          /* with KR_REC_OK */
+	rd_kafka_resp_err_t sl_err; /* librdkafka error, when failed */
 };
 
 enum kr_req_state {
 	KR_REQ_READING = 0, /* headers seen, body arriving */
-	KR_REQ_WAITING,	    /* records enqueued, connection suspended */
-	KR_REQ_ANSWERED	    /* response ready (or queued) */
+	KR_REQ_WAITING,     /* records enqueued, connection suspended */
+	KR_REQ_ANSWERED     /* response ready (or queued) */
 };
 
 /* All state of one HTTP request (STYLE.md point 8). Allocated on the first
@@ -44,26 +44,26 @@ struct kr_req {
 	enum kr_req_state req_state;
 	struct kr_route req_route;
 	enum kr_format req_fmt;
-	struct kr_err req_err;	   /* an error found before the body ended */
-	int req_close;		   /* answer with Connection: close */
-	struct kr_buf req_body;	   /* the request body */
-	size_t req_body_seen;	   /* bytes received (also when discarded) */
-	size_t req_max_body;	   /* max.request.bytes at arrival */
+	struct kr_err req_err;  /* an error found before the body ended */
+	int req_close;          /* answer with Connection: close */
+	struct kr_buf req_body; /* the request body */
+	size_t req_body_seen;   /* bytes received (also when discarded) */
+	size_t req_max_body;    /* max.request.bytes at arrival */
 	struct kr_produce req_produce; /* decoded records */
-	struct kr_slot *req_slots; /* one per record */
+	struct kr_slot *req_slots;     /* one per record */
 	size_t req_nslots;
-	size_t req_outstanding;	   /* records without a delivery report */
-	int req_completed;	   /* MHD is done with the connection */
-	int req_suspended;	   /* MHD_suspend_connection() in effect */
-	uint64_t req_start_us;	   /* monotonic arrival time */
-	uint64_t req_deadline_us;  /* answer by then (produce.timeout.ms) */
-	struct kr_req *req_next;   /* waiting list, in deadline order */
+	size_t req_outstanding;   /* records without a delivery report */
+	int req_completed;        /* MHD is done with the connection */
+	int req_suspended;        /* MHD_suspend_connection() in effect */
+	uint64_t req_start_us;    /* monotonic arrival time */
+	uint64_t req_deadline_us; /* answer by then (produce.timeout.ms) */
+	struct kr_req *req_next;  /* waiting list, in deadline order */
 	struct kr_req *req_prev;
 	/* The prepared answer. */
 	int req_status;
 	struct kr_buf req_resp;
-	const char *req_ctype;	/* Content-Type, or NULL for no body */
-	int req_retry_after;	/* seconds; 0: no Retry-After */
+	const char *req_ctype; /* Content-Type, or NULL for no body */
+	int req_retry_after;   /* seconds; 0: no Retry-After */
 	/* For the access log. */
 	char req_client[64];
 	char req_method[16];
@@ -73,28 +73,31 @@ struct kr_req {
 };
 
 struct kr_server {
-	struct kr_conf *srv_conf;	/* current configuration (owned) */
-	rd_kafka_t *srv_rk;		/* the one shared producer */
-	int srv_embedded;		/* rk owns the demo mock cluster */
-	struct MHD_Daemon **srv_mhd;	/* one per listener */
+	struct kr_conf *srv_conf;    /* current configuration (owned) */
+	rd_kafka_t *srv_rk;          /* the one shared producer */
+	int srv_embedded;            /* rk owns the demo mock cluster */
+	struct MHD_Daemon **srv_mhd; /* one per listener */
 	size_t srv_nmhd;
-	int srv_epfd;			/* the loop's epoll */
-	int srv_sigfd;			/* signalfd for TERM/INT/HUP */
-	int srv_kafka_efd;		/* eventfd of librdkafka's main queue */
-	struct kr_req *srv_wait_head;	/* waiting requests, oldest first */
+	int srv_epfd;                 /* the loop's epoll */
+	int srv_sigfd;                /* signalfd for TERM/INT/HUP */
+	int srv_kafka_efd;            /* eventfd of librdkafka's main queue */
+	struct kr_req *srv_wait_head; /* waiting requests, oldest first */
 	struct kr_req *srv_wait_tail;
-	size_t srv_nreqs;		/* requests not yet completed by MHD */
-	size_t srv_norphans;		/* completed, records still in flight */
-	int srv_draining;		/* SIGTERM seen: finish and exit */
+	size_t srv_nreqs;    /* requests not yet completed by MHD */
+	size_t srv_norphans; /* completed, records still in flight */
+	int srv_draining;    /* SIGTERM seen: finish and exit */
 	int srv_exit_code;
 	uint64_t srv_drain_deadline_us;
-	int srv_all_brokers_down;	/* last state logged */
+	int srv_all_brokers_down; /* last state logged */
 };
 
 /* Monotonic clock in microseconds. */
 uint64_t kr_now_us(void);
 
 /* kafka.c */
+/* Checks every producer setting with librdkafka, reporting each refusal
+ * as "file:line: error: ..."; returns 0 or -1. Any thread. */
+int kr_kafka_validate(const struct kr_conf *conf, void (*report)(const char *));
 int kr_kafka_start(struct kr_server *srv, char *errstr, size_t errlen);
 void kr_kafka_serve(struct kr_server *srv);
 void kr_kafka_produce(struct kr_server *srv, struct kr_req *req);
