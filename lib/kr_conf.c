@@ -426,6 +426,7 @@ kr_conf_unescape(
 
 	kr_buf_reset(out);
 	kr_buf_reserve(out, n);
+	out->data[0] = '\0'; /* reserve() does not terminate a new buffer */
 	while (i < n) {
 		c = s[i++];
 		if (c != '\\') {
@@ -1707,6 +1708,7 @@ kr_jaas_quoted(const char **s, struct kr_buf *out)
 
 	kr_buf_reset(out);
 	kr_buf_reserve(out, 0);
+	out->data[0] = '\0'; /* an empty "" value is still a string */
 	for (;;) {
 		c = *p++;
 		if (c == '\0')

@@ -180,6 +180,14 @@ static const struct conf_case cases[] = {
     {"key without value", BS "producer.client.id\n", 0, "", "client.id=", NULL,
         NULL},
     {"empty key", BS "=value\n", 0, "2:w:empty key", NULL, NULL, NULL},
+    /* fuzz find: an empty key with a bad value escape */
+    {"empty key, bad value", BS "=\\uDE00\n", -1,
+        "2:e:: value: unpaired UTF-16 surrogate", NULL, NULL, NULL},
+    {"empty quoted JAAS value",
+        BS "client.security.protocol=SASL_SSL\nclient.sasl.mechanism=PLAIN\n"
+           "client.sasl.jaas.config=org.apache.kafka.common.security.plain."
+           "PlainLoginModule required username=\"\" password=\"\";\n",
+        0, "", "sasl.username=\nsasl.password=", NULL, NULL},
     {"duplicate later wins", BS "producer.linger.ms=5\nproducer.linger.ms=9\n",
         0,
         "3:w:producer.linger.ms is set again (first set on line 2); the "
