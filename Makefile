@@ -77,7 +77,7 @@ PROGRAMS = $(if $(wildcard daemon/krestd.c),$(BIN)/krestd) \
 .SECONDARY:
 
 .PHONY: all run deps test check integration asan valgrind fuzz fuzz-replay \
-	layering format format-check clean bench bench-smoke
+	layering format format-check clean bench bench-smoke install
 
 all: $(PROGRAMS) $(UNIT_BIN)
 
@@ -154,6 +154,14 @@ asan: deps
 valgrind: $(UNIT_BIN)
 	@VALGRIND="valgrind -q --leak-check=full --error-exitcode=1" \
 	 scripts/run-unit.sh $(UNIT_BIN)
+
+# ---- installation -------------------------------------------------------
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+install: all
+	@PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" BIN="$(BIN)" scripts/install.sh
 
 # ---- benchmarks (not part of make test) --------------------------------
 
