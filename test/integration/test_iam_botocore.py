@@ -69,6 +69,8 @@ def clean_env(tmp, **extra):
 def run_tool(args, env, timeout=30):
     p = subprocess.run([TOOL] + args, env=env, capture_output=True,
                        timeout=timeout)
+    for mark in h.SANITIZER_MARKS:
+        assert mark.encode() not in p.stderr, p.stderr.decode()
     return p.returncode, p.stdout.decode("utf-8", "replace"), \
         p.stderr.decode("utf-8", "replace")
 
