@@ -902,7 +902,8 @@ read_data(const char *name, size_t *len)
 	char *buf;
 	long n;
 
-	snprintf(path, sizeof(path), "test/unit/data/conf/%s", name);
+	snprintf(path, sizeof(path), "%s%s",
+	    strchr(name, '/') != NULL ? "" : "test/unit/data/conf/", name);
 	f = fopen(path, "rb");
 	KR_CHECKF(
 	    f != NULL, "cannot open %s (run from the repository root)", path);
@@ -984,6 +985,15 @@ test_files(void)
 	KR_CHECK(d.d_count == 0);
 	KR_CHECK_STR(conf.conf_bootstrap, "localhost:9092");
 	KR_CHECK(conf.conf_iam.iam_enabled == 0);
+	kr_conf_free(&conf);
+	kr_diags_free(&d);
+
+	/* the commented example shipped in etc/ parses without a remark */
+	KR_CHECK(parse_file("etc/krest.properties", &conf, &d) == 0);
+	KR_CHECKF(d.d_count == 0, "%zu diagnostics", d.d_count);
+	dump_diags(&d);
+	KR_CHECK_STR(conf.conf_bootstrap, "localhost:9092");
+	KR_CHECK(kr_conf_has_secrets(&conf) == 0);
 	kr_conf_free(&conf);
 	kr_diags_free(&d);
 
