@@ -1948,6 +1948,96 @@ static const char *const kr_conf_module_names[] = {"an unsupported LoginModule",
     "IAMLoginModule", "OAuthBearerLoginModule", "PlainLoginModule",
     "ScramLoginModule", "Krb5LoginModule"};
 
+/* Reads the callback handler classes. Returns 1 if one is MSK IAM's. */
+static int
+kr_conf_sasl_handlers(struct kr_conf_xl *xl, const struct kr_conf_ent *h[2])
+{
+	int i, iam = 0;
+
+	for (i = 0; i < 2; i++) {
+		if (h[i] == NULL || h[i]->ce_value[0] == '\0')
+			continue;
+		if (kr_conf_has_suffix(
+		        h[i]->ce_value, ".IAMClientCallbackHandler") ||
+		    kr_conf_has_suffix(
+		        h[i]->ce_value, ".IAMOAuthBearerLoginCallbackHandler"))
+			iam = 1;
+		else
+			kr_conf_diag(xl->xl_p, h[i]->ce_line, 0,
+			    "%s is ignored: %s", h[i]->ce_key, kr_conf_no_java);
+	}
+	return iam;
+}
+
+/* One client's SASL settings, gathered by kr_conf_sasl(). */
+struct kr_conf_sasl_in {
+	const struct kr_conf_ent *si_mech; /* NULL: Kafka's default GSSAPI */
+	const struct kr_conf_ent *si_jaas; /* NULL or empty: no JAAS */
+	const struct kr_jaas *si_ja;       /* parsed si_jaas */
+	char si_m[32];                     /* mechanism, upper case */
+	int si_line;                       /* line for mechanism diagnostics */
+	int si_iam_handler;                /* an MSK IAM callback handler */
+};
+
+/* Emits the librdkafka keys of the mechanism. Returns 0, or -1 when the
+ * JAAS LoginModule does not match the mechanism. */
+static int
+kr_conf_sasl_mech(struct kr_conf_xl *xl, const struct kr_conf_sasl_in *si)
+{
+	const struct kr_conf_ent *jaas = si->si_jaas;
+	const char *m = si->si_m;
+	enum kr_jaas_module mod = si->si_ja->ja_module;
+	int line = si->si_line, has_jaas;
+
+	has_jaas = jaas != NULL && jaas->ce_value[0] != '\0';
+	if (strcmp(m, "AWS_MSK_IAM") == 0 ||
+	    (strcmp(m, "OAUTHBEARER") == 0 &&
+	        (mod == KR_JAAS_IAM || si->si_iam_handler))) {
+		if (has_jaas && mod != KR_JAAS_IAM && mod != KR_JAAS_OAUTH)
+			return -1;
+		if (!has_jaas)
+			kr_conf_diag(xl->xl_p, line, 0,
+			    "MSK IAM without sasl.jaas.config: krest uses the "
+			    "default AWS credential chain");
+		kr_conf_kvl_set(
+		    &xl->xl_out, "sasl.mechanism", "OAUTHBEARER", line);
+		kr_conf_iam_opts(xl, si->si_ja, has_jaas ? jaas->ce_line : line,
+		    has_jaas ? jaas->ce_key : "sasl.jaas.config");
+	} else if (strcmp(m, "OAUTHBEARER") == 0) {
+		kr_conf_diag(xl->xl_p, line, 1,
+		    "sasl.mechanism=OAUTHBEARER is supported only for MSK IAM "
+		    "(sasl.login.callback.handler.class="
+		    "software.amazon.msk.auth.iam."
+		    "IAMOAuthBearerLoginCallbackHandler)");
+	} else if (strcmp(m, "PLAIN") == 0 || strcmp(m, "SCRAM-SHA-256") == 0 ||
+	           strcmp(m, "SCRAM-SHA-512") == 0) {
+		if (has_jaas &&
+		    mod != (m[0] == 'P' ? KR_JAAS_PLAIN : KR_JAAS_SCRAM))
+			return -1;
+		kr_conf_kvl_set(&xl->xl_out, "sasl.mechanism", m, line);
+		if (has_jaas)
+			kr_conf_sasl_userpass(xl, si->si_ja, jaas);
+		else if (kr_conf_xl_get(xl, "sasl.username") == NULL)
+			kr_conf_diag(xl->xl_p, line, 1,
+			    "sasl.mechanism=%s needs sasl.jaas.config with "
+			    "username and password",
+			    m);
+	} else if (strcmp(m, "GSSAPI") == 0) {
+		if (has_jaas && mod != KR_JAAS_KRB5)
+			return -1;
+		kr_conf_kvl_set(&xl->xl_out, "sasl.mechanism", m, line);
+		kr_conf_sasl_krb5(
+		    xl, si->si_ja, has_jaas ? jaas->ce_line : line);
+	} else {
+		kr_conf_diag(xl->xl_p, line, 1,
+		    "sasl.mechanism \"%s\" is not supported (AWS_MSK_IAM, "
+		    "OAUTHBEARER with MSK IAM, PLAIN, SCRAM-SHA-256, "
+		    "SCRAM-SHA-512, GSSAPI)",
+		    si->si_mech != NULL ? si->si_mech->ce_value : m);
+	}
+	return 0;
+}
+
 /* The mechanism, JAAS entry and callback handlers of one client, taken
  * together: AWS_MSK_IAM and OAUTHBEARER + the IAM callback handler become
  * OAUTHBEARER with krest's signer; PLAIN/SCRAM/GSSAPI become librdkafka's
@@ -1956,118 +2046,66 @@ static void
 kr_conf_sasl(struct kr_conf_xl *xl)
 {
 	struct kr_conf_parser *p = xl->xl_p;
-	const struct kr_conf_ent *mech = kr_conf_xl_get(xl, "sasl.mechanism");
-	const struct kr_conf_ent *jaas = kr_conf_xl_get(xl, "sasl.jaas.config");
 	const struct kr_conf_ent *proto =
 	    kr_conf_xl_get(xl, "security.protocol");
 	const struct kr_conf_ent *h[2];
-	const char *m, *why;
+	struct kr_conf_sasl_in si;
 	struct kr_jaas ja;
-	int iam_handler = 0, line, i;
+	const char *why;
+	size_t i;
 
+	memset(&si, 0, sizeof(si));
 	memset(&ja, 0, sizeof(ja));
-	if (mech == NULL)
-		mech = kr_conf_xl_get(xl, "sasl.mechanisms");
+	si.si_mech = kr_conf_xl_get(xl, "sasl.mechanism");
+	if (si.si_mech == NULL)
+		si.si_mech = kr_conf_xl_get(xl, "sasl.mechanisms");
+	si.si_jaas = kr_conf_xl_get(xl, "sasl.jaas.config");
+	si.si_ja = &ja;
 	h[0] = kr_conf_xl_get(xl, "sasl.client.callback.handler.class");
 	h[1] = kr_conf_xl_get(xl, "sasl.login.callback.handler.class");
-	if (mech == NULL && jaas == NULL && h[0] == NULL && h[1] == NULL)
+	if (si.si_mech == NULL && si.si_jaas == NULL && h[0] == NULL &&
+	    h[1] == NULL)
 		return;
-	line = mech != NULL   ? mech->ce_line
-	       : jaas != NULL ? jaas->ce_line
-	       : h[0] != NULL ? h[0]->ce_line
-	                      : h[1]->ce_line;
+	si.si_line = si.si_mech != NULL   ? si.si_mech->ce_line
+	             : si.si_jaas != NULL ? si.si_jaas->ce_line
+	             : h[0] != NULL       ? h[0]->ce_line
+	                                  : h[1]->ce_line;
 	if (proto == NULL || strncasecmp(proto->ce_value, "SASL_", 5) != 0) {
-		kr_conf_diag(p, line, 0,
+		kr_conf_diag(p, si.si_line, 0,
 		    "SASL settings have no effect without "
 		    "security.protocol=SASL_SSL or SASL_PLAINTEXT (as in "
 		    "Java)");
 		return;
 	}
-	for (i = 0; i < 2; i++) {
-		if (h[i] == NULL || h[i]->ce_value[0] == '\0')
-			continue;
-		if (kr_conf_has_suffix(
-		        h[i]->ce_value, ".IAMClientCallbackHandler") ||
-		    kr_conf_has_suffix(
-		        h[i]->ce_value, ".IAMOAuthBearerLoginCallbackHandler"))
-			iam_handler = 1;
-		else
-			kr_conf_diag(p, h[i]->ce_line, 0, "%s is ignored: %s",
-			    h[i]->ce_key, kr_conf_no_java);
-	}
-	if (jaas != NULL && jaas->ce_value[0] != '\0' &&
-	    kr_jaas_parse(jaas->ce_value, &ja, &why) < 0) {
-		kr_conf_diag(p, jaas->ce_line, 1,
-		    "%s: malformed JAAS entry: %s", jaas->ce_key, why);
-		return;
-	}
-	m = mech != NULL && mech->ce_value[0] != '\0' ? mech->ce_value
-	                                              : "GSSAPI";
-	if (jaas != NULL && jaas->ce_value[0] != '\0' &&
-	    ja.ja_module == KR_JAAS_OTHER) {
-		kr_conf_diag(p, jaas->ce_line, 1,
-		    "%s: unsupported LoginModule (krest knows IAMLoginModule, "
-		    "OAuthBearerLoginModule with the MSK IAM handler, "
-		    "PlainLoginModule, ScramLoginModule, Krb5LoginModule)",
-		    jaas->ce_key);
-		goto done;
-	}
-	if (strcasecmp(m, "AWS_MSK_IAM") == 0 ||
-	    (strcasecmp(m, "OAUTHBEARER") == 0 &&
-	        (ja.ja_module == KR_JAAS_IAM || iam_handler))) {
-		if (jaas == NULL || ja.ja_module == KR_JAAS_OTHER) {
-			kr_conf_diag(p, line, 0,
-			    "MSK IAM without sasl.jaas.config: krest uses the "
-			    "default AWS credential chain");
-		} else if (ja.ja_module != KR_JAAS_IAM &&
-		           ja.ja_module != KR_JAAS_OAUTH) {
-			goto mismatch;
+	si.si_iam_handler = kr_conf_sasl_handlers(xl, h);
+	if (si.si_jaas != NULL && si.si_jaas->ce_value[0] != '\0') {
+		if (kr_jaas_parse(si.si_jaas->ce_value, &ja, &why) < 0) {
+			kr_conf_diag(p, si.si_jaas->ce_line, 1,
+			    "%s: malformed JAAS entry: %s", si.si_jaas->ce_key,
+			    why);
+			return;
 		}
-		kr_conf_kvl_set(
-		    &xl->xl_out, "sasl.mechanism", "OAUTHBEARER", line);
-		kr_conf_iam_opts(xl, &ja, jaas != NULL ? jaas->ce_line : line,
-		    jaas != NULL ? jaas->ce_key : "sasl.jaas.config");
-	} else if (strcasecmp(m, "OAUTHBEARER") == 0) {
-		kr_conf_diag(p, line, 1,
-		    "sasl.mechanism=OAUTHBEARER is supported only for MSK IAM "
-		    "(sasl.login.callback.handler.class="
-		    "software.amazon.msk.auth.iam."
-		    "IAMOAuthBearerLoginCallbackHandler)");
-	} else if (strcasecmp(m, "PLAIN") == 0 ||
-	           strncasecmp(m, "SCRAM-SHA-", 10) == 0) {
-		kr_conf_kvl_set(&xl->xl_out, "sasl.mechanism", m, line);
-		if (jaas == NULL || jaas->ce_value[0] == '\0') {
-			if (kr_conf_xl_get(xl, "sasl.username") == NULL)
-				kr_conf_diag(p, line, 1,
-				    "sasl.mechanism=%s needs sasl.jaas.config "
-				    "with username and password",
-				    m);
-		} else if (ja.ja_module != (strcasecmp(m, "PLAIN") == 0
-		                                   ? KR_JAAS_PLAIN
-		                                   : KR_JAAS_SCRAM)) {
-			goto mismatch;
-		} else {
-			kr_conf_sasl_userpass(xl, &ja, jaas);
+		if (ja.ja_module == KR_JAAS_OTHER) {
+			kr_conf_diag(p, si.si_jaas->ce_line, 1,
+			    "%s: unsupported LoginModule (krest knows "
+			    "IAMLoginModule, OAuthBearerLoginModule with the "
+			    "MSK IAM handler, PlainLoginModule, "
+			    "ScramLoginModule, Krb5LoginModule)",
+			    si.si_jaas->ce_key);
+			goto done;
 		}
-	} else if (strcasecmp(m, "GSSAPI") == 0) {
-		kr_conf_kvl_set(&xl->xl_out, "sasl.mechanism", m, line);
-		if (jaas != NULL && jaas->ce_value[0] != '\0' &&
-		    ja.ja_module != KR_JAAS_KRB5)
-			goto mismatch;
-		kr_conf_sasl_krb5(xl, &ja, jaas != NULL ? jaas->ce_line : line);
-	} else {
-		kr_conf_diag(p, line, 1,
-		    "sasl.mechanism \"%s\" is not supported (AWS_MSK_IAM, "
-		    "OAUTHBEARER with MSK IAM, PLAIN, SCRAM-SHA-256, "
-		    "SCRAM-SHA-512, GSSAPI)",
-		    m);
 	}
-	goto done;
-mismatch:
-	kr_conf_diag(p, jaas->ce_line, 1,
-	    "%s: %s does not match sasl.mechanism=%s%s", jaas->ce_key,
-	    kr_conf_module_names[ja.ja_module], m,
-	    mech == NULL ? " (Kafka's default)" : "");
+	snprintf(si.si_m, sizeof(si.si_m), "%s",
+	    si.si_mech != NULL && si.si_mech->ce_value[0] != '\0'
+	        ? si.si_mech->ce_value
+	        : "GSSAPI");
+	for (i = 0; si.si_m[i] != '\0'; i++)
+		si.si_m[i] = (char)toupper((unsigned char)si.si_m[i]);
+	if (kr_conf_sasl_mech(xl, &si) < 0)
+		kr_conf_diag(p, si.si_jaas->ce_line, 1,
+		    "%s: %s does not match sasl.mechanism=%s%s",
+		    si.si_jaas->ce_key, kr_conf_module_names[ja.ja_module],
+		    si.si_m, si.si_mech == NULL ? " (Kafka's default)" : "");
 done:
 	kr_jaas_free(&ja);
 }

@@ -496,6 +496,16 @@ static const struct conf_case cases[] = {
         0, "",
         "sasl.mechanism=SCRAM-SHA-512\nsasl.username=bob\nsasl.password=pw",
         "!sasl.username", "!sasl.username"},
+    {"mechanism case is normalised",
+        BS "client.security.protocol=sasl_ssl\nclient.sasl.mechanism=plain\n"
+           "client.sasl.jaas.config=org.apache.kafka.common.security.plain."
+           "PlainLoginModule REQUIRED username=a password=b;\n",
+        0, "", "sasl.mechanism=PLAIN\nsasl.username=a", NULL, NULL},
+    {"SCRAM-SHA-1",
+        BS "client.security.protocol=SASL_SSL\n"
+           "client.sasl.mechanism=SCRAM-SHA-1\n",
+        -1, "3:e:\"SCRAM-SHA-1\" is not supported", "!sasl.mechanism", NULL,
+        NULL},
     {"SCRAM-SHA-256 with PLAIN module",
         BS "client.security.protocol=SASL_SSL\n"
            "client.sasl.mechanism=SCRAM-SHA-256\n"
