@@ -17,6 +17,7 @@
 
 #include "kr_alloc.h"
 #include "kr_outcome.h"
+#include "kr_version.h"
 #include "kr_status.h"
 #include "log.h"
 #include "server.h"
@@ -184,6 +185,8 @@ kr_req_begin(struct kr_req *req, const char *url, const char *method)
 	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	accept = MHD_lookup_connection_value(
 	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	if (req->req_route.rt_id >= KR_ROUTE_HEALTHZ)
+		return; /* operational paths: any Accept, no body */
 	if (req->req_route.rt_id != KR_ROUTE_ROOT &&
 	    kr_media_produce_format(ctype, &req->req_fmt, err) != 0)
 		return;
@@ -226,6 +229,62 @@ kr_req_body(struct kr_req *req, const char *data, size_t len)
 	return 0;
 }
 
+/* GET /metrics: the registry's counters, then the gauges. */
+static void
+kr_req_metrics(struct kr_req *req)
+{
+	struct kr_server *srv = req->req_srv;
+	struct kr_buf *out = &req->req_resp;
+
+	kr_buf_printf(out,
+	    "# HELP krest_build_info krest's version and its libraries.\n"
+	    "# TYPE krest_build_info gauge\n"
+	    "krest_build_info{version=\"%s\",librdkafka=\"%s\","
+	    "libmicrohttpd=\"%s\"} 1\n",
+	    KR_VERSION, rd_kafka_version_str(), MHD_get_version());
+	kr_metrics_render(srv->srv_metrics, out);
+	kr_buf_printf(out,
+	    "# HELP krest_http_requests_in_flight Requests received and not "
+	    "yet answered.\n"
+	    "# TYPE krest_http_requests_in_flight gauge\n"
+	    "krest_http_requests_in_flight %zu\n",
+	    srv->srv_nreqs - 1);
+	kr_kafka_metrics(srv, out);
+	req->req_ctype = "text/plain; version=0.0.4; charset=utf-8";
+	req->req_status = 200;
+}
+
+/* GET /healthz, /readyz, /metrics. */
+static void
+kr_req_ops(struct kr_req *req)
+{
+	char reason[384];
+
+	req->req_state = KR_REQ_ANSWERED;
+	req->req_ctype = "application/json";
+	req->req_status = 200;
+	switch (req->req_route.rt_id) {
+	case KR_ROUTE_HEALTHZ:
+		/* Answered by the loop itself: if this is sent, it turns. */
+		kr_buf_puts(&req->req_resp, "{\"status\":\"ok\"}");
+		break;
+	case KR_ROUTE_READYZ:
+		if (kr_kafka_ready(req->req_srv, reason, sizeof(reason))) {
+			kr_buf_puts(&req->req_resp, "{\"status\":\"ready\"}");
+			break;
+		}
+		req->req_status = 503;
+		kr_buf_puts(
+		    &req->req_resp, "{\"status\":\"not ready\",\"reason\":");
+		kr_buf_json_str(&req->req_resp, reason, strlen(reason));
+		kr_buf_putc(&req->req_resp, '}');
+		break;
+	default:
+		kr_req_metrics(req);
+		break;
+	}
+}
+
 /* The whole body is in: decode it and hand the records to Kafka. */
 static void
 kr_req_dispatch(struct kr_req *req)
@@ -235,6 +294,10 @@ kr_req_dispatch(struct kr_req *req)
 
 	if (req->req_err.err_status != KR_OK) {
 		kr_req_error(req, &req->req_err);
+		return;
+	}
+	if (req->req_route.rt_id >= KR_ROUTE_HEALTHZ) {
+		kr_req_ops(req);
 		return;
 	}
 	if (req->req_route.rt_id == KR_ROUTE_ROOT) {
@@ -302,6 +365,31 @@ kr_req_slot_msg(
 	return rd_kafka_err2str(sl->sl_err);
 }
 
+/* Adds the outcome of a produce request to the metrics. */
+static void
+kr_req_count(struct kr_req *req, const struct kr_offset *offs)
+{
+	const struct kr_produce *pr = &req->req_produce;
+	uint64_t ok = 0, bytes = 0, failed = 0;
+	int code = 0;
+	size_t i;
+
+	for (i = 0; i < req->req_nslots; i++) {
+		if (req->req_slots[i].sl_cls == KR_REC_OK) {
+			ok++;
+			bytes += pr->pr_records[i].rec_key_len +
+			         pr->pr_records[i].rec_value_len;
+		} else {
+			failed++;
+			if (code == 0)
+				code = offs[i].off_error_code;
+		}
+	}
+	kr_metrics_produce(req->req_srv->srv_metrics, req->req_route.rt_topic,
+	    ok, bytes, failed, code,
+	    (double)(kr_now_us() - req->req_start_us) / 1e6);
+}
+
 void
 kr_req_finish(struct kr_req *req)
 {
@@ -335,6 +423,7 @@ kr_req_finish(struct kr_req *req)
 		    kr_req_slot_msg(req, sl, msgs[i], sizeof(msgs[i]));
 	}
 	kr_outcome_verdict(cls, n, conf->conf_confluent_status, &vd);
+	kr_req_count(req, offs);
 	kr_buf_reset(&req->req_resp);
 	req->req_status = vd.vd_http;
 	req->req_retry_after = vd.vd_retry_after;
@@ -461,6 +550,28 @@ kr_http_access(void *cls, struct MHD_Connection *conn, const char *url,
 	return MHD_YES;
 }
 
+static enum kr_mroute
+kr_req_mroute(const struct kr_req *req)
+{
+	switch (req->req_route.rt_id) {
+	case KR_ROUTE_ROOT:
+		return KR_MROUTE_ROOT;
+	case KR_ROUTE_PRODUCE:
+		return KR_MROUTE_PRODUCE;
+	case KR_ROUTE_PRODUCE_PARTITION:
+		return KR_MROUTE_PRODUCE_PARTITION;
+	case KR_ROUTE_HEALTHZ:
+		return KR_MROUTE_HEALTHZ;
+	case KR_ROUTE_READYZ:
+		return KR_MROUTE_READYZ;
+	case KR_ROUTE_METRICS:
+		return KR_MROUTE_METRICS;
+	case KR_ROUTE_NONE:
+		break;
+	}
+	return KR_MROUTE_UNKNOWN;
+}
+
 /* MHD is done with a request: log it and free it, unless records are
  * still in flight (then the last delivery report frees it). */
 static void
@@ -487,7 +598,11 @@ kr_http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	la.la_records = (unsigned long)req->req_produce.pr_count;
 	la.la_bytes = (unsigned long)req->req_body_seen;
 	la.la_ms = (double)(kr_now_us() - req->req_start_us) / 1000.0;
-	log_access(&la);
+	/* Probes of /healthz, /readyz and /metrics are not worth a line
+	 * each, except with -v. */
+	if (req->req_route.rt_id < KR_ROUTE_HEALTHZ || log_verbose())
+		log_access(&la);
+	kr_metrics_http(srv->srv_metrics, kr_req_mroute(req), la.la_status);
 	srv->srv_nreqs--;
 	kr_wait_remove(srv, req);
 	req->req_completed = 1;

@@ -2,8 +2,11 @@
 /* The shared producer: configuration, delivery reports, errors, logs.
  * librdkafka's main queue wakes the loop through an eventfd; delivery
  * reports run on the loop thread from rd_kafka_poll(). */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -114,6 +117,11 @@ kr_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		srv->srv_exit_code = 1;
 		return;
 	}
+	if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+		kr_metrics_auth_failure(srv->srv_metrics);
+		snprintf(srv->srv_auth_error, sizeof(srv->srv_auth_error), "%s",
+		    reason);
+	}
 	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
 		if (!srv->srv_all_brokers_down)
 			log_warnx("kafka: all brokers are down: %s", reason);
@@ -126,6 +134,60 @@ kr_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	}
 	snprintf(last, sizeof(last), "%s", reason);
 	log_warnx("kafka: %s: %s", rd_kafka_err2name(err), reason);
+}
+
+/* Reads one broker of the statistics JSON into bs; returns 0, or -1 for
+ * the bootstrap placeholders (nodeid -1). */
+static int
+kr_kafka_stat_broker(const cJSON *b, struct kr_broker_stat *bs)
+{
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(b, "name");
+	const cJSON *state = cJSON_GetObjectItemCaseSensitive(b, "state");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(b, "nodeid");
+	const cJSON *rtt = cJSON_GetObjectItemCaseSensitive(b, "rtt");
+	const cJSON *avg = cJSON_GetObjectItemCaseSensitive(rtt, "avg");
+
+	if (!cJSON_IsNumber(id) || id->valuedouble < 0 ||
+	    !cJSON_IsString(name) || !cJSON_IsString(state))
+		return -1;
+	snprintf(bs->bs_name, sizeof(bs->bs_name), "%s", name->valuestring);
+	bs->bs_up = strcmp(state->valuestring, "UP") == 0;
+	bs->bs_rtt_s = cJSON_IsNumber(avg) ? avg->valuedouble / 1e6 : 0;
+	return 0;
+}
+
+/* Statistics: broker states and round trips for /readyz and /metrics.
+ * Runs on the loop thread inside rd_kafka_poll(); returns 0 so that
+ * librdkafka frees the JSON. */
+static int
+kr_kafka_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+	struct kr_server *srv = opaque;
+	const cJSON *brokers, *b;
+	cJSON *root;
+	size_t n = 0, up = 0;
+
+	(void)rk;
+	root = cJSON_ParseWithLength(json, len);
+	brokers = cJSON_GetObjectItemCaseSensitive(root, "brokers");
+	free(srv->srv_brokers);
+	srv->srv_brokers = kr_calloc(
+	    (size_t)cJSON_GetArraySize(brokers) + 1, sizeof(*srv->srv_brokers));
+	cJSON_ArrayForEach(b, brokers)
+	{
+		if (kr_kafka_stat_broker(b, &srv->srv_brokers[n]) == 0)
+			up += (size_t)srv->srv_brokers[n++].bs_up;
+	}
+	srv->srv_nbrokers = n;
+	srv->srv_stats_seen = 1;
+	if (up > 0) {
+		if (srv->srv_all_brokers_down)
+			log_info("kafka: %zu of %zu brokers up again", up, n);
+		srv->srv_all_brokers_down = 0;
+		srv->srv_auth_error[0] = '\0';
+	}
+	cJSON_Delete(root);
+	return 0;
 }
 
 /* librdkafka's own log lines, from its threads, into our sink. */
@@ -169,6 +231,10 @@ kr_kafka_conf(struct kr_server *srv, char *errstr, size_t errlen)
 	char num[32];
 	size_t i;
 
+	/* Broker states for /readyz and /metrics; the file may override. */
+	if (rd_kafka_conf_set(kconf, "statistics.interval.ms", "1000", errstr,
+	        errlen) != RD_KAFKA_CONF_OK)
+		goto fail;
 	for (i = 0; i < conf->conf_nproducer; i++)
 		if (kr_kafka_set(kconf, &conf->conf_producer[i],
 		        conf->conf_file, errstr, errlen) != 0)
@@ -186,6 +252,7 @@ kr_kafka_conf(struct kr_server *srv, char *errstr, size_t errlen)
 	rd_kafka_conf_set_dr_msg_cb(kconf, kr_kafka_dr);
 	rd_kafka_conf_set_error_cb(kconf, kr_kafka_error);
 	rd_kafka_conf_set_log_cb(kconf, kr_kafka_log);
+	rd_kafka_conf_set_stats_cb(kconf, kr_kafka_stats);
 	rd_kafka_conf_set_opaque(kconf, srv);
 	return kconf;
 fail:
@@ -324,12 +391,121 @@ kr_kafka_produce(struct kr_server *srv, struct kr_req *req)
 	}
 }
 
+/* The probe thread: asks for metadata until it gets it or is stopped,
+ * then writes the broker count + 1 to srv_probe_efd. */
+static void *
+kr_kafka_probe(void *arg)
+{
+	struct kr_server *srv = arg;
+	const struct rd_kafka_metadata *md;
+	uint64_t v;
+
+	while (!atomic_load(&srv->srv_probe_stop)) {
+		if (rd_kafka_metadata(srv->srv_rk, 0, NULL, &md, 1000) ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR) {
+			v = (uint64_t)md->broker_cnt + 1;
+			rd_kafka_metadata_destroy(md);
+			if (write(srv->srv_probe_efd, &v, sizeof(v)) < 0)
+				log_warn("probe: write");
+			break;
+		}
+		poll(NULL, 0, 200);
+	}
+	return NULL;
+}
+
+int
+kr_kafka_probe_start(struct kr_server *srv)
+{
+	srv->srv_probe_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (srv->srv_probe_efd == -1)
+		return -1;
+	if (pthread_create(&srv->srv_probe, NULL, kr_kafka_probe, srv) != 0)
+		return -1;
+	srv->srv_probe_started = 1;
+	return 0;
+}
+
+void
+kr_kafka_probe_done(struct kr_server *srv)
+{
+	uint64_t v;
+
+	if (read(srv->srv_probe_efd, &v, sizeof(v)) != (ssize_t)sizeof(v) ||
+	    srv->srv_meta_ok)
+		return;
+	srv->srv_meta_ok = 1;
+	log_info("ready: Kafka metadata known (%llu brokers), %.1f ms after "
+	         "start",
+	    (unsigned long long)(v - 1),
+	    (double)(kr_now_us() - srv->srv_start_us) / 1000.0);
+}
+
+int
+kr_kafka_ready(struct kr_server *srv, char *reason, size_t len)
+{
+	size_t i, up = 0;
+
+	for (i = 0; i < srv->srv_nbrokers; i++)
+		up += (size_t)srv->srv_brokers[i].bs_up;
+	if (!srv->srv_meta_ok) {
+		snprintf(reason, len, "waiting for Kafka metadata%s%s",
+		    srv->srv_auth_error[0] != '\0' ? ": " : "",
+		    srv->srv_auth_error);
+		return 0;
+	}
+	if (srv->srv_auth_error[0] != '\0' && up == 0) {
+		snprintf(reason, len, "Kafka authentication failed: %s",
+		    srv->srv_auth_error);
+		return 0;
+	}
+	if (srv->srv_all_brokers_down || (srv->srv_stats_seen && up == 0)) {
+		snprintf(reason, len, "no Kafka broker is up");
+		return 0;
+	}
+	return 1;
+}
+
+void
+kr_kafka_metrics(struct kr_server *srv, struct kr_buf *out)
+{
+	size_t i;
+
+	kr_buf_printf(out,
+	    "# HELP krest_kafka_queue_messages Records waiting in the "
+	    "producer queue or in flight.\n"
+	    "# TYPE krest_kafka_queue_messages gauge\n"
+	    "krest_kafka_queue_messages %d\n"
+	    "# HELP krest_kafka_broker_up 1 if the broker is connected and "
+	    "authenticated.\n"
+	    "# TYPE krest_kafka_broker_up gauge\n",
+	    rd_kafka_outq_len(srv->srv_rk));
+	for (i = 0; i < srv->srv_nbrokers; i++) {
+		kr_buf_puts(out, "krest_kafka_broker_up{broker=");
+		kr_metrics_label(out, srv->srv_brokers[i].bs_name);
+		kr_buf_printf(out, "} %d\n", srv->srv_brokers[i].bs_up);
+	}
+	kr_buf_puts(out, "# HELP krest_kafka_broker_rtt_seconds Average "
+	                 "round trip to the broker.\n"
+	                 "# TYPE krest_kafka_broker_rtt_seconds gauge\n");
+	for (i = 0; i < srv->srv_nbrokers; i++) {
+		kr_buf_puts(out, "krest_kafka_broker_rtt_seconds{broker=");
+		kr_metrics_label(out, srv->srv_brokers[i].bs_name);
+		kr_buf_printf(out, "} %.6f\n", srv->srv_brokers[i].bs_rtt_s);
+	}
+}
+
 void
 kr_kafka_stop(struct kr_server *srv)
 {
 	rd_kafka_resp_err_t err;
 	int left;
 
+	if (srv->srv_probe_started) {
+		atomic_store(&srv->srv_probe_stop, 1);
+		pthread_join(srv->srv_probe, NULL);
+		srv->srv_probe_started = 0;
+	}
 	if (srv->srv_rk == NULL)
 		return;
 	/* Serves delivery reports, which settle the requests still open. */
@@ -344,6 +520,12 @@ kr_kafka_stop(struct kr_server *srv)
 	}
 	rd_kafka_destroy(srv->srv_rk);
 	srv->srv_rk = NULL;
+	free(srv->srv_brokers);
+	srv->srv_brokers = NULL;
+	srv->srv_nbrokers = 0;
+	if (srv->srv_probe_efd != -1)
+		close(srv->srv_probe_efd);
+	srv->srv_probe_efd = -1;
 	if (srv->srv_kafka_efd != -1)
 		close(srv->srv_kafka_efd);
 	srv->srv_kafka_efd = -1;

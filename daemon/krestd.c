@@ -16,11 +16,20 @@
 #include "kr_alloc.h"
 #include "kr_buf.h"
 #include "kr_conf.h"
+#include "kr_metrics.h"
+#include "kr_version.h"
 #include "log.h"
+#include "notify.h"
 #include "server.h"
 
+/* epoll tags; listeners use 2 + their index. */
 #define KR_TAG_SIGNAL 0
 #define KR_TAG_KAFKA  1
+#define KR_TAG_PROBE  ((uint64_t)1 << 32)
+
+/* READY=1 goes to systemd after at most this long, with a warning, even
+ * when Kafka cannot be reached yet (the HTTP side works). */
+#define KR_READY_WAIT_US (10u * 1000000u)
 
 static void
 usage(void)
@@ -152,10 +161,13 @@ reload(struct kr_server *srv)
 		return;
 	}
 	log_info("SIGHUP: reloading %s", old->conf_file);
+	kr_notify("RELOADING=1\nSTATUS=reloading %s", old->conf_file);
 	conf = load_conf(old->conf_file, 0);
 	if (conf == NULL) {
 		log_warnx("reload of %s failed; keeping the old configuration",
 		    old->conf_file);
+		kr_notify("READY=1\nSTATUS=reload failed; old configuration "
+		          "kept");
 		return;
 	}
 	if (conf->conf_nlisteners != old->conf_nlisteners ||
@@ -171,6 +183,7 @@ reload(struct kr_server *srv)
 	srv->srv_conf = conf;
 	free_conf(old);
 	log_info("configuration reloaded");
+	kr_notify("READY=1\nSTATUS=configuration reloaded");
 }
 
 static void
@@ -179,6 +192,7 @@ drain(struct kr_server *srv)
 	if (srv->srv_draining == 2)
 		return;
 	log_info("draining: %zu requests in flight", srv->srv_nreqs);
+	kr_notify("STOPPING=1\nSTATUS=draining %zu requests", srv->srv_nreqs);
 	srv->srv_draining = 2;
 	srv->srv_drain_deadline_us =
 	    kr_now_us() +
@@ -201,14 +215,49 @@ handle_signals(struct kr_server *srv)
 	}
 }
 
+/* READY=1 once Kafka metadata is known (or the wait is over), and the
+ * watchdog pings: from the loop, so that a hung loop gets restarted. */
+static void
+systemd_tick(struct kr_server *srv)
+{
+	uint64_t now = kr_now_us();
+
+	if (!srv->srv_ready_sent &&
+	    (srv->srv_meta_ok || now >= srv->srv_ready_deadline_us)) {
+		srv->srv_ready_sent = 1;
+		if (srv->srv_meta_ok) {
+			kr_notify("READY=1\nSTATUS=ready");
+		} else {
+			log_warnx("Kafka metadata not known after %u s; "
+			          "reporting ready to systemd anyway",
+			    KR_READY_WAIT_US / 1000000u);
+			kr_notify("READY=1\nSTATUS=serving HTTP; Kafka not "
+			          "reachable yet");
+		}
+	}
+	if (srv->srv_watchdog_us > 0 && now >= srv->srv_next_watchdog_us) {
+		kr_notify("WATCHDOG=1");
+		srv->srv_next_watchdog_us = now + srv->srv_watchdog_us;
+	}
+}
+
 static int
 loop_timeout(struct kr_server *srv)
 {
 	int ms = kr_http_timeout_ms(srv);
-	uint64_t now;
+	uint64_t now = kr_now_us(), next;
+
+	if (srv->srv_watchdog_us > 0) {
+		next = srv->srv_next_watchdog_us > now
+		           ? (srv->srv_next_watchdog_us - now) / 1000 + 1
+		           : 0;
+		if (next < (uint64_t)ms)
+			ms = (int)next;
+	}
+	if (!srv->srv_ready_sent && !srv->srv_meta_ok)
+		ms = ms > 100 ? 100 : ms;
 
 	if (srv->srv_wait_head != NULL) {
-		now = kr_now_us();
 		if (srv->srv_wait_head->req_deadline_us <= now)
 			return 0;
 		if ((srv->srv_wait_head->req_deadline_us - now) / 1000 <
@@ -236,7 +285,10 @@ run(struct kr_server *srv)
 				handle_signals(srv);
 			else if (evs[i].data.u64 == KR_TAG_KAFKA)
 				kr_kafka_serve(srv);
+			else if (evs[i].data.u64 == KR_TAG_PROBE)
+				kr_kafka_probe_done(srv);
 		}
+		systemd_tick(srv);
 		if (srv->srv_wait_head != NULL)
 			kr_kafka_serve(srv);
 		kr_http_expire(srv, kr_now_us());
@@ -307,6 +359,9 @@ main(int argc, char **argv)
 
 	memset(&srv, 0, sizeof(srv));
 	srv.srv_kafka_efd = -1;
+	srv.srv_probe_efd = -1;
+	srv.srv_start_us = kr_now_us();
+	srv.srv_ready_deadline_us = srv.srv_start_us + KR_READY_WAIT_US;
 	if (optind < argc) {
 		srv.srv_conf = load_conf(argv[optind], check);
 		if (srv.srv_conf == NULL) {
@@ -350,9 +405,15 @@ main(int argc, char **argv)
 		fatal("signalfd/epoll");
 	epoll_add(&srv, srv.srv_sigfd, KR_TAG_SIGNAL);
 
+	kr_notify_init();
+	srv.srv_watchdog_us = kr_notify_watchdog_us() / 2;
+	srv.srv_metrics = kr_metrics_new();
 	if (kr_kafka_start(&srv, errstr, sizeof(errstr)) != 0)
 		fatalx("kafka: %s", errstr);
 	epoll_add(&srv, srv.srv_kafka_efd, KR_TAG_KAFKA);
+	if (kr_kafka_probe_start(&srv) != 0)
+		fatal("metadata probe");
+	epoll_add(&srv, srv.srv_probe_efd, KR_TAG_PROBE);
 	if (kr_http_start(&srv, errstr, sizeof(errstr)) != 0)
 		fatalx("%s", errstr);
 	banner(&srv);
@@ -365,6 +426,7 @@ main(int argc, char **argv)
 	close(srv.srv_epfd);
 	close(srv.srv_sigfd);
 	free_conf(srv.srv_conf);
+	kr_metrics_free(srv.srv_metrics);
 	log_info("stopped");
 	return srv.srv_exit_code;
 }

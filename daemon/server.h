@@ -5,6 +5,8 @@
 #ifndef KR_SERVER_H
 #define KR_SERVER_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +16,7 @@
 #include "kr_buf.h"
 #include "kr_conf.h"
 #include "kr_envelope.h"
+#include "kr_metrics.h"
 #include "kr_outcome.h"
 #include "kr_route.h"
 
@@ -72,6 +75,13 @@ struct kr_req {
 	char *req_trace;
 };
 
+/* One broker as the last librdkafka statistics saw it. */
+struct kr_broker_stat {
+	char bs_name[128]; /* "host:port/id" */
+	int bs_up;	   /* state UP: connected and authenticated */
+	double bs_rtt_s;   /* average round trip, seconds */
+};
+
 struct kr_server {
 	struct kr_conf *srv_conf;    /* current configuration (owned) */
 	rd_kafka_t *srv_rk;          /* the one shared producer */
@@ -88,7 +98,23 @@ struct kr_server {
 	int srv_draining;    /* SIGTERM seen: finish and exit */
 	int srv_exit_code;
 	uint64_t srv_drain_deadline_us;
-	int srv_all_brokers_down; /* last state logged */
+	int srv_all_brokers_down;	/* last state logged */
+	struct kr_metrics *srv_metrics;	/* counters and the histogram */
+	uint64_t srv_start_us;		/* process start, monotonic */
+	/* Readiness: a thread fetches metadata once at start. */
+	pthread_t srv_probe;
+	int srv_probe_started;
+	atomic_int srv_probe_stop;
+	int srv_probe_efd;		/* written once metadata is known */
+	int srv_meta_ok;		/* metadata was fetched */
+	int srv_ready_sent;		/* READY=1 went to systemd */
+	uint64_t srv_ready_deadline_us;	/* READY=1 anyway after this */
+	struct kr_broker_stat *srv_brokers; /* from the last statistics */
+	size_t srv_nbrokers;
+	int srv_stats_seen;
+	char srv_auth_error[256];	/* last authentication failure */
+	uint64_t srv_watchdog_us;	/* sd_notify watchdog period/2, 0: off */
+	uint64_t srv_next_watchdog_us;
 };
 
 /* Monotonic clock in microseconds. */
@@ -102,6 +128,15 @@ int kr_kafka_start(struct kr_server *srv, char *errstr, size_t errlen);
 void kr_kafka_serve(struct kr_server *srv);
 void kr_kafka_produce(struct kr_server *srv, struct kr_req *req);
 void kr_kafka_stop(struct kr_server *srv);
+/* Starts the thread that fetches metadata once (readiness). */
+int kr_kafka_probe_start(struct kr_server *srv);
+/* Takes the probe's result from srv_probe_efd. */
+void kr_kafka_probe_done(struct kr_server *srv);
+/* 1 if Kafka is usable (metadata known, a broker up, authenticated);
+ * otherwise 0 with the reason in reason. */
+int kr_kafka_ready(struct kr_server *srv, char *reason, size_t len);
+/* Appends the Kafka gauges in the Prometheus text format. */
+void kr_kafka_metrics(struct kr_server *srv, struct kr_buf *out);
 
 /* http.c */
 int kr_http_start(struct kr_server *srv, char *errstr, size_t errlen);

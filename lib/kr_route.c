@@ -85,6 +85,26 @@ kr_route_is(const char *seg, size_t len, const char *word)
 	return strlen(word) == len && memcmp(seg, word, len) == 0;
 }
 
+/* krest's own operational paths, which Confluent does not have. */
+static int
+kr_route_ops(const char *method, const char *seg, size_t len,
+    struct kr_route *rt, struct kr_err *err)
+{
+	if (kr_route_is(seg, len, "healthz"))
+		rt->rt_id = KR_ROUTE_HEALTHZ;
+	else if (kr_route_is(seg, len, "readyz"))
+		rt->rt_id = KR_ROUTE_READYZ;
+	else if (kr_route_is(seg, len, "metrics"))
+		rt->rt_id = KR_ROUTE_METRICS;
+	else
+		return kr_err_set(err, KR_E_NOT_FOUND, NULL);
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		rt->rt_id = KR_ROUTE_NONE;
+		return kr_err_set(err, KR_E_METHOD, NULL);
+	}
+	return 0;
+}
+
 int
 kr_route_match(const char *method, const char *path, struct kr_route *rt,
     struct kr_err *err)
@@ -103,6 +123,8 @@ kr_route_match(const char *method, const char *path, struct kr_route *rt,
 		rt->rt_id = KR_ROUTE_ROOT;
 		return 0;
 	}
+	if (n == 1)
+		return kr_route_ops(method, seg[0], seglen[0], rt, err);
 	if ((n != 2 && n != 4) || !kr_route_is(seg[0], seglen[0], "topics"))
 		return kr_err_set(err, KR_E_NOT_FOUND, NULL);
 	if (n == 4) {

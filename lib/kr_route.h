@@ -16,6 +16,9 @@ enum kr_route_id {
 	KR_ROUTE_ROOT,              /* GET|POST|HEAD / */
 	KR_ROUTE_PRODUCE,           /* POST /topics/{topic} */
 	KR_ROUTE_PRODUCE_PARTITION, /* POST /topics/{topic}/partitions/{p} */
+	KR_ROUTE_HEALTHZ,           /* GET|HEAD /healthz (krest) */
+	KR_ROUTE_READYZ,            /* GET|HEAD /readyz (krest) */
+	KR_ROUTE_METRICS,           /* GET|HEAD /metrics (krest) */
 };
 
 struct kr_route {

@@ -44,6 +44,11 @@ test_routes(void)
 	    {"POST", "/topics/..", KR_E_INVALID_TOPIC, KR_ROUTE_NONE, "", -1},
 	    {"POST", "/topics/.", KR_E_INVALID_TOPIC, KR_ROUTE_NONE, "", -1},
 	    {"POST", "", KR_E_NOT_FOUND, KR_ROUTE_NONE, "", -1},
+	    {"GET", "/healthz", KR_OK, KR_ROUTE_HEALTHZ, "", -1},
+	    {"HEAD", "/readyz", KR_OK, KR_ROUTE_READYZ, "", -1},
+	    {"GET", "/metrics", KR_OK, KR_ROUTE_METRICS, "", -1},
+	    {"POST", "/metrics", KR_E_METHOD, KR_ROUTE_NONE, "", -1},
+	    {"GET", "/topicsx", KR_E_NOT_FOUND, KR_ROUTE_NONE, "", -1},
 	    {NULL, NULL, KR_OK, KR_ROUTE_NONE, NULL, 0},
 	};
 	struct kr_route rt;
