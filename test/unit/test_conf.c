@@ -286,6 +286,50 @@ static const struct conf_case cases[] = {
         "9:w:debug is not supported\n"
         "10:w:rate.limit.enable is set again",
         "!ssl.keystore.location", NULL, NULL},
+    /* spec 5.1: every server key written with Confluent's default */
+    {"5.1 keys at Confluent defaults",
+        "listeners=\nport=8082\nadvertised.listeners=\nhost.name=\nid=\n"
+        "bootstrap.servers=PLAINTEXT://localhost:9092\n"
+        "schema.registry.url=http://localhost:8081\n"
+        "api.v2.enable=true\napi.v3.enable=true\n"
+        "api.endpoints.allowlist=\napi.endpoints.blocklist=\n"
+        "access.control.allow.origin=\naccess.control.allow.methods=\n"
+        "access.control.allow.headers=\naccess.control.expose.headers=\n"
+        "access.control.skip.options=true\nreject.options.request=false\n"
+        "response.http.headers.config=\ncompression.enable=true\n"
+        "idle.timeout.ms=30000\nthread.pool.min=8\nthread.pool.max=200\n"
+        "request.queue.capacity=2147483647\nmax.request.header.size=8192\n"
+        "max.response.header.size=8192\nhttp2.enabled=true\n"
+        "shutdown.graceful.ms=5000\nssl.client.authentication=NONE\n"
+        "ssl.protocol=TLS\nauthentication.method=NONE\n"
+        "authentication.realm=\nauthentication.roles=*\ndebug=false\n"
+        "rate.limit.enable=false\ndos.filter.enabled=false\n"
+        "consumer.threads=50\nconsumer.request.timeout.ms=1000\n"
+        "consumer.request.max.bytes=67108864\n"
+        "consumer.instance.timeout.ms=300000\n"
+        "consumer.iterator.backoff.ms=50\nconsumer.iterator.timeout.ms=1\n"
+        "fetch.min.bytes=-1\nproducer.threads=5\nclient.timeout.ms=500\n"
+        "client.init.timeout.ms=60000\n"
+        "null.request.body.always.publishes.empty.record=false\n"
+        "simpleconsumer.pool.size.max=25\n"
+        "simpleconsumer.pool.timeout.ms=1000\n"
+        "kafka.rest.resource.extension.class=\n",
+        0,
+        "7:w:schema.registry.url is not supported\n"
+        "19:w:compression.enable is not supported\n"
+        "29:w:ssl.protocol is not supported",
+        "!threads\n!timeout.ms", "!timeout.ms", "!threads\n!min.bytes"},
+    {"5.1 keys that change behaviour",
+        BS "api.v2.enable=false\nkafka.rest.resource.extension.class=a.B\n"
+           "listener.protocol.map=INTERNAL:http\nshutdown.graceful.ms=-1\n"
+           "confluent.license=xyz\n",
+        -1,
+        "2:w:api.v2.enable is not supported\n"
+        "3:w:kafka.rest.resource.extension.class is not supported\n"
+        "4:w:listener.protocol.map is not supported\n"
+        "5:e:shutdown.graceful.ms: \"-1\" is too small\n"
+        "6:w:confluent.license is not supported",
+        NULL, NULL, NULL},
     {"authentication method",
         BS "authentication.method=BASIC\nauthentication.realm=KafkaRest\n", -1,
         "2:e:authentication.method is not supported", NULL, NULL, NULL},
