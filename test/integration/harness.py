@@ -48,6 +48,22 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:",
                    "ERROR: LeakSanitizer")
 
 
+_tmp_root = None
+
+
+def tmpdir(prefix):
+    """A new directory under this run's temporary root (run.py removes the
+    root when every test passed, and prints it otherwise)."""
+    global _tmp_root
+    if _tmp_root is None:
+        _tmp_root = tempfile.mkdtemp(prefix="krest-it-")
+    return tempfile.mkdtemp(prefix=prefix, dir=_tmp_root)
+
+
+def tmp_root():
+    return _tmp_root
+
+
 def log(msg):
     print("    # " + msg, flush=True)
 
@@ -120,7 +136,7 @@ class Broker:
         self.proc = None
         self.bootstrap = None
         self._buf = b""
-        self.dir = tempfile.mkdtemp(prefix="krest-mb-")
+        self.dir = tmpdir("mb-")
         self.log_path = os.path.join(self.dir, "mockbroker.log")
 
     def start(self):
@@ -221,7 +237,7 @@ class Krestd:
         self.extra_args = args or []
         self.expect_status = expect_status
         self.use_file = use_file
-        self.dir = tempfile.mkdtemp(prefix="krest-d-")
+        self.dir = tmpdir("krestd-")
         self.props_path = os.path.join(self.dir, "kafka-rest.properties")
         self.log_path = os.path.join(self.dir, "krestd.log")
         self.proc = None

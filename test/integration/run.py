@@ -15,6 +15,7 @@ limit (module TIMEOUT, default 120 s). Prints PASS/FAIL lines and ends with
 import fnmatch
 import importlib
 import os
+import shutil
 import signal
 import sys
 import time
@@ -113,6 +114,10 @@ def main(patterns):
             b.stop()
     if failures:
         print("failed: " + " ".join(failures))
+        if harness.tmp_root():
+            print("logs kept in " + harness.tmp_root())
+    elif harness.tmp_root():
+        shutil.rmtree(harness.tmp_root(), ignore_errors=True)
     print("integration: %.0fs" % (time.monotonic() - t_all))
     print("integration: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -46,6 +46,10 @@ def topic(partitions=2, warm=True):
     so that metadata and producer ids are in place before a fault."""
     t = h.uniq("f")
     B.create(t, partitions)
+    # Broker 1 leads everything: brokers 2 and 3 get their own error stacks
+    # below, and the mock then ignores cluster-wide pushes on them.
+    for p in range(partitions):
+        B.cmd("leader %s %d 1" % (t, p))
     if warm:
         for k in (K, KC):
             r = h.produce(k.port, t, [{"value": "warm"}])
@@ -106,11 +110,12 @@ def clear():
 def test_unknown_topic_404_fast():
     t = h.uniq("missing")
     B.cmd("topic_error %s UNKNOWN_TOPIC_OR_PART" % t)
-    for k in (K,):
-        for _ in range(2):      # the first and a later request
-            r, took = one(k, t)
-            assert took < 2.5, "unknown topic answered after %.1fs" % took
-            h.expect_error(r, 404, 40401, "Topic %s not found." % t)
+    took = []
+    for _ in range(2):      # the first and a later request
+        r, s = one(K, t)
+        took.append(s)
+        h.expect_error(r, 404, 40401, "Topic %s not found." % t)
+    assert max(took) < 2.5, "unknown topic answered after %r s" % took
     B.cmd("topic_error %s NO_ERROR" % t)
 
 
@@ -119,8 +124,9 @@ def test_unknown_topic_batch_404():
     B.cmd("topic_error %s UNKNOWN_TOPIC_OR_PART" % t)
     t0 = time.monotonic()
     r = h.produce(K.port, t, [{"value": i} for i in range(50)])
-    assert time.monotonic() - t0 < 2.5
+    took = time.monotonic() - t0
     h.expect_error(r, 404, 40401, "Topic %s not found." % t)
+    assert took < 2.5, "unknown topic answered after %.1fs" % took
     B.cmd("topic_error %s NO_ERROR" % t)
 
 
