@@ -1591,6 +1591,11 @@ kr_conf_xlate_one(struct kr_conf_xl *xl, const struct kr_conf_eff *ef)
 	const struct kr_conf_ent *ce = ef->ef_ent;
 	const struct kr_conf_jkey *jk = kr_conf_jkey_find(ef->ef_name);
 
+	if (ef->ef_name[0] == '\0') {
+		kr_conf_diag(xl->xl_p, ce->ce_line, 0,
+		    "%s: empty key after the prefix is ignored", ce->ce_key);
+		return;
+	}
 	if (jk == NULL) {
 		if (kr_conf_has_suffix(ef->ef_name, ".class"))
 			kr_conf_diag(xl->xl_p, ce->ce_line, 0,
@@ -1682,7 +1687,7 @@ static int
 kr_jaas_is_word(char c)
 {
 	return c != '\0' && !kr_jaas_is_ws(c) && c != ';' && c != '=' &&
-	       c != '"';
+	       c != '"' && c != '\'';
 }
 
 /* Reads a bare word at *s into out. Returns its length. */
@@ -1698,13 +1703,14 @@ kr_jaas_word(const char **s, struct kr_buf *out)
 	return (size_t)(*s - b);
 }
 
-/* Reads a double-quoted value at *s (on the quote) into out, with Java
- * string escapes. Returns 0, or -1 if the quote is not closed. */
+/* Reads a quoted value at *s (on the '"' or '\'' that opens it, as Java's
+ * StreamTokenizer accepts both) into out, with Java string escapes.
+ * Returns 0, or -1 if the quote is not closed. */
 static int
 kr_jaas_quoted(const char **s, struct kr_buf *out)
 {
 	const char *p = *s + 1;
-	char c;
+	char q = **s, c;
 
 	kr_buf_reset(out);
 	kr_buf_reserve(out, 0);
@@ -1713,7 +1719,7 @@ kr_jaas_quoted(const char **s, struct kr_buf *out)
 		c = *p++;
 		if (c == '\0')
 			return -1;
-		if (c == '"')
+		if (c == q)
 			break;
 		if (c == '\\') {
 			c = *p++;
@@ -1801,7 +1807,7 @@ kr_jaas_parse(const char *s, struct kr_jaas *ja, const char **why)
 			goto done;
 		while (kr_jaas_is_ws(*s))
 			s++;
-		if (*s == '"') {
+		if (*s == '"' || *s == '\'') {
 			*why = "unterminated quoted option value";
 			if (kr_jaas_quoted(&s, &v) < 0)
 				goto done;

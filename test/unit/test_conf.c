@@ -545,6 +545,13 @@ static const struct conf_case cases[] = {
            "client.sasl.jaas.config=org.apache.kafka.common.security.plain."
            "PlainLoginModule REQUIRED username=a password=b;\n",
         0, "", "sasl.mechanism=PLAIN\nsasl.username=a", NULL, NULL},
+    {"single-quoted JAAS values",
+        BS "client.security.protocol=SASL_SSL\nclient.sasl.mechanism=PLAIN\n"
+           "client.sasl.jaas.config=org.apache.kafka.common.security.plain."
+           "PlainLoginModule required username='a b' password='it\"s';\n",
+        0, "", "sasl.username=a b\nsasl.password=it\"s", NULL, NULL},
+    {"empty key after prefix", BS "producer.=1\n", 0,
+        "2:w:empty key after the prefix", NULL, NULL, NULL},
     {"SCRAM-SHA-1",
         BS "client.security.protocol=SASL_SSL\n"
            "client.sasl.mechanism=SCRAM-SHA-1\n",
