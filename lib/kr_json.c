@@ -47,6 +47,19 @@ kr_json_free(struct kr_json *js)
 	js->js_nbucket = js->js_bucketcap = 0;
 }
 
+/* kr_buf_putc() without the call when there is room: the scanner writes
+ * its punctuation one byte at a time. */
+static void
+kr_json_putc(struct kr_buf *out, char c)
+{
+	if (out->len + 1 < out->cap) {
+		out->data[out->len++] = c;
+		out->data[out->len] = '\0';
+	} else {
+		kr_buf_putc(out, c);
+	}
+}
+
 /* Returns the byte at the current position, or -1 at the end. */
 static int
 kr_json_cur(const struct kr_json *js)
@@ -311,7 +324,7 @@ kr_json_put_cp(struct kr_buf *out, uint32_t cp)
 		break;
 	default:
 		if (cp >= 0x20) {
-			kr_buf_putc(out, (char)cp);
+			kr_json_putc(out, (char)cp);
 			return;
 		}
 		memcpy(u, "\\u00", 4);
@@ -468,7 +481,7 @@ kr_json_string(struct kr_json *js, struct kr_buf *out)
 	int c;
 
 	js->js_pos++;
-	kr_buf_putc(out, '"');
+	kr_json_putc(out, '"');
 	for (;;) {
 		run = js->js_pos;
 		kr_json_plain_run(js);
@@ -495,7 +508,7 @@ kr_json_string(struct kr_json *js, struct kr_buf *out)
 		}
 	}
 	js->js_pos++;
-	kr_buf_putc(out, '"');
+	kr_json_putc(out, '"');
 	return 0;
 }
 
@@ -736,7 +749,7 @@ kr_json_key(struct kr_json *js, struct kr_buf *out, size_t fi)
 		                              "separate field name and value");
 	js->js_pos++;
 	kr_json_member(js, &js->js_frame[fi], out, koff, out->len - koff);
-	kr_buf_putc(out, ':');
+	kr_json_putc(out, ':');
 	js->js_frame[fi].fr_valstart = out->len;
 	return 0;
 }
@@ -752,16 +765,16 @@ kr_json_rebuild(
 	size_t i;
 
 	kr_buf_reset(tmp);
-	kr_buf_putc(tmp, '{');
+	kr_json_putc(tmp, '{');
 	for (i = fr->fr_mem; i < js->js_nmem; i++) {
 		m = &js->js_mem[i];
 		if (i > fr->fr_mem)
-			kr_buf_putc(tmp, ',');
+			kr_json_putc(tmp, ',');
 		kr_buf_append(tmp, out->data + m->mem_key, m->mem_klen);
-		kr_buf_putc(tmp, ':');
+		kr_json_putc(tmp, ':');
 		kr_buf_append(tmp, out->data + m->mem_val, m->mem_vlen);
 	}
-	kr_buf_putc(tmp, '}');
+	kr_json_putc(tmp, '}');
 	out->len = fr->fr_start;
 	kr_buf_append(out, tmp->data, tmp->len);
 }
@@ -776,7 +789,7 @@ kr_json_close(struct kr_json *js, struct kr_buf *out)
 	if (fr->fr_dirty)
 		kr_json_rebuild(js, out, fr);
 	else
-		kr_buf_putc(out, fr->fr_kind == '{' ? '}' : ']');
+		kr_json_putc(out, fr->fr_kind == '{' ? '}' : ']');
 	kr_json_leave(js);
 	return 0;
 }
@@ -806,7 +819,7 @@ kr_json_step(struct kr_json *js, struct kr_buf *out)
 			            : "was expecting comma to separate Array "
 			              "entries");
 		js->js_pos++;
-		kr_buf_putc(out, ',');
+		kr_json_putc(out, ',');
 	}
 	fr->fr_count++;
 	if (obj && kr_json_key(js, out, fi) == -1)
@@ -829,7 +842,7 @@ kr_json_item(struct kr_json *js, struct kr_buf *out)
 			return -1;
 		js->js_frame[js->js_nframe - 1].fr_start = out->len;
 		js->js_pos++;
-		kr_buf_putc(out, (char)c);
+		kr_json_putc(out, (char)c);
 		return 0;
 	case 't':
 		return kr_json_literal(js, out, "true");
@@ -932,7 +945,7 @@ kr_json_unescape(const char *s, size_t n, struct kr_buf *out)
 				i += 4;
 			}
 		}
-		kr_buf_putc(out, c);
+		kr_json_putc(out, c);
 	}
 }
 

@@ -438,6 +438,62 @@ test_duplicates(void)
 	kr_buf_free(&out);
 }
 
+/* Special bytes at every offset of a long string: the scanner skips
+ * plain text eight bytes at a time and must still stop at each one. */
+static void
+test_string_offsets(void)
+{
+	static const struct {
+		const char *ins;  /* inserted into the string */
+		const char *want; /* how it is written; NULL: refused */
+	} sp[] = {
+	    {"\\\"", "\\\""},
+	    {"\\\\", "\\\\"},
+	    {"\\u0041", "A"},
+	    {"\xc3\xa9", "\xc3\xa9"},
+	    {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"},
+	    {"\x7f", "\x7f"},
+	    {"\x1f", NULL},
+	    {"\t", NULL},
+	    {"\xff", NULL},
+	    {"\xe2\x80", NULL},
+	};
+	const char *plain = "abcdefghijklmnopqrstuvwxyz0123456789";
+	struct kr_buf in = KR_BUF_INIT, out = KR_BUF_INIT, want = KR_BUF_INIT;
+	struct kr_err err;
+	size_t i, at;
+	int rc;
+
+	for (i = 0; i < sizeof(sp) / sizeof(sp[0]); i++) {
+		for (at = 0; at <= 20; at++) {
+			kr_buf_reset(&in);
+			kr_buf_reset(&out);
+			kr_buf_reset(&want);
+			kr_buf_putc(&in, '"');
+			kr_buf_append(&in, plain, at);
+			kr_buf_puts(&in, sp[i].ins);
+			kr_buf_append(&in, plain, 20 - at);
+			kr_buf_putc(&in, '"');
+			rc = kr_json_minify(in.data, in.len, &out, &err);
+			if (sp[i].want == NULL) {
+				KR_CHECKF(rc == -1, "%zu at %zu", i, at);
+				continue;
+			}
+			kr_buf_putc(&want, '"');
+			kr_buf_append(&want, plain, at);
+			kr_buf_puts(&want, sp[i].want);
+			kr_buf_append(&want, plain, 20 - at);
+			kr_buf_putc(&want, '"');
+			KR_CHECKF(
+			    rc == 0, "%zu at %zu: %s", i, at, err.err_msg);
+			KR_CHECK_MEM(out.data, out.len, want.data, want.len);
+		}
+	}
+	kr_buf_free(&in);
+	kr_buf_free(&out);
+	kr_buf_free(&want);
+}
+
 static void
 test_clip(void)
 {
@@ -488,6 +544,7 @@ main(void)
 	test_controls();
 	test_depth();
 	test_duplicates();
+	test_string_offsets();
 	test_clip();
 	test_scanner();
 	return KR_TEST_DONE("test_json");
