@@ -649,6 +649,12 @@ kr_envelope_decode(const char *body, size_t len, enum kr_format fmt,
 	struct kr_env env;
 	int null_body = 0, rc = -1;
 
+	/* Jackson's byte-source bootstrapper skips a UTF-8 byte order mark;
+	 * so does krest, although RFC 8259 does not require it. */
+	if (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0) {
+		body += 3;
+		len -= 3;
+	}
 	memset(&env, 0, sizeof(env));
 	kr_json_init(&env.env_js, body, len, err);
 	env.env_pr = pr;

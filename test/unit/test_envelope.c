@@ -173,6 +173,17 @@ static const struct env_case cases[] = {
         "partition=-1 key=(null) value=2\n"},
     {J, -1, " \n\t{ \"records\" : [ { \"value\" : 1 } ] } \r\n",
         "partition=-1 key=(null) value=1\n"},
+    /* a UTF-8 byte order mark is skipped, as Jackson does */
+    {J, -1, "\xef\xbb\xbf{\"records\":[{\"value\":1}]}",
+        "partition=-1 key=(null) value=1\n"},
+    {J, -1, "\xef\xbb\xbf",
+        "422 {\"error_code\":422,\"message\":\"produceJson."
+        "arg2 must not be null (was null)\"}\n"},
+    {J, -1, "\xef\xbb\xbf\xef\xbb\xbf{}",
+        "400 {\"error_code\":400,\"message\":\"Unexpected character "
+        "('\xef\xbb\xbf' (code 65279 / 0xfeff)): expected a valid value "
+        "(JSON String, Number, Array, Object or token 'null', 'true' or "
+        "'false')\"}\n"},
     {J, -1, "{\"rec\\u006frds\":[{\"v\\u0061lue\":1}]}",
         "partition=-1 key=(null) value=1\n"},
 
