@@ -2172,7 +2172,13 @@ kr_conf_producer_defaults(const struct kr_conf *conf, struct kr_conf_kvl *l)
 	snprintf(num, sizeof(num), "%d",
 	    conf->conf_produce_timeout_ms - KR_CONF_DR_MARGIN_MS);
 	kr_conf_kvl_set(l, "message.timeout.ms", num, 0);
-	snprintf(num, sizeof(num), "%d", conf->conf_unknown_topic_ms);
+	/* librdkafka ages a missing topic on its one-second topic scan, so
+	 * it fails up to a second after the propagation time: take that
+	 * second off, and the 404 comes within produce.unknown.topic.ms. */
+	snprintf(num, sizeof(num), "%d",
+	    conf->conf_unknown_topic_ms > 1000
+	        ? conf->conf_unknown_topic_ms - 1000
+	        : 0);
 	kr_conf_kvl_set(l, "topic.metadata.propagation.max.ms", num, 0);
 	kr_conf_kvl_set(l, "client.id", "krest", 0);
 }
