@@ -321,11 +321,14 @@ def test_503_when_the_cluster_is_down():
 class FakeProxy:
     """A stand-in proxy whose answers the test chooses: every odd request
     gets error_code 50003 on its first record, every third request a 503
-    before anything is stored. It records what it stored."""
+    before anything is stored. Each body is refused at most once and each
+    record failed at most once, so that the outcome does not depend on how
+    the emulator's connections interleave. It records what it stored."""
 
     def __init__(self):
         self.stored = []
         self.requests = 0
+        refused, failed = set(), set()
         lock = threading.Lock()
         fake = self
 
@@ -341,13 +344,16 @@ class FakeProxy:
                 with lock:
                     fake.requests += 1
                     n = fake.requests
-                    if n % 3 == 0:
+                    if n % 3 == 0 and body not in refused:
+                        refused.add(body)
                         status, reply = 503, {"error_code": 50301,
                                               "message": "busy"}
                     else:
                         offs = []
                         for i, r in enumerate(recs):
-                            if n % 2 == 1 and i == 0:
+                            key = json.dumps(r["value"])
+                            if n % 2 == 1 and i == 0 and key not in failed:
+                                failed.add(key)
                                 offs.append({"partition": None,
                                              "offset": None,
                                              "error_code": 50003,
