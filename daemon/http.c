@@ -113,9 +113,38 @@ kr_wait_remove(struct kr_server *srv, struct kr_req *req)
 
 /* ---- request lifetime --------------------------------------------------- */
 
+/* max.inflight.bytes accounting: a request holds its buffered body, then
+ * its encoded records until the last delivery report. */
+static void
+kr_req_hold(struct kr_req *req, size_t n)
+{
+	req->req_srv->srv_inflight_bytes += n;
+	req->req_held += n;
+}
+
+static void
+kr_req_release(struct kr_req *req)
+{
+	req->req_srv->srv_inflight_bytes -= req->req_held;
+	req->req_held = 0;
+}
+
+/* Returns 1 if n more bytes would pass max.inflight.bytes. One request
+ * alone is always let through, whatever its size. */
+static int
+kr_req_over_cap(const struct kr_req *req, size_t n)
+{
+	const struct kr_server *srv = req->req_srv;
+	size_t others = srv->srv_inflight_bytes - req->req_held;
+
+	return others > 0 && srv->srv_inflight_bytes + n >
+	                         srv->srv_conf->conf_max_inflight_bytes;
+}
+
 static void
 kr_req_free(struct kr_req *req)
 {
+	kr_req_release(req);
 	kr_buf_free(&req->req_body);
 	kr_buf_free(&req->req_resp);
 	kr_produce_free(&req->req_produce);
@@ -223,10 +252,44 @@ kr_req_body(struct kr_req *req, const char *data, size_t len)
 		    req->req_max_body);
 		req->req_close = 1;
 		kr_buf_free(&req->req_body);
+		kr_req_release(req);
 		return 0;
 	}
+	if (kr_req_over_cap(req, len)) {
+		/* The rest of the body is read and dropped; the 429 goes out
+		 * when it ends (MHD cannot answer in mid-upload). */
+		kr_err_set(&req->req_err, KR_E_TOO_MANY,
+		    "Too much data in flight (max.inflight.bytes); retry "
+		    "later");
+		kr_buf_free(&req->req_body);
+		kr_req_release(req);
+		return 0;
+	}
+	kr_req_hold(req, len);
 	kr_buf_append(&req->req_body, data, len);
 	return 0;
+}
+
+/* process_resident_memory_bytes, from /proc/self/statm. */
+static void
+kr_req_metrics_rss(struct kr_buf *out)
+{
+	unsigned long pages_total, pages_rss;
+	FILE *f = fopen("/proc/self/statm", "re");
+	int n;
+
+	if (f == NULL)
+		return;
+	n = fscanf(f, "%lu %lu", &pages_total, &pages_rss);
+	fclose(f);
+	if (n != 2)
+		return;
+	kr_buf_printf(out,
+	    "# HELP process_resident_memory_bytes Resident memory size in "
+	    "bytes.\n"
+	    "# TYPE process_resident_memory_bytes gauge\n"
+	    "process_resident_memory_bytes %lu\n",
+	    pages_rss * (unsigned long)sysconf(_SC_PAGESIZE));
 }
 
 /* GET /metrics: the registry's counters, then the gauges. */
@@ -249,6 +312,13 @@ kr_req_metrics(struct kr_req *req)
 	    "# TYPE krest_http_requests_in_flight gauge\n"
 	    "krest_http_requests_in_flight %zu\n",
 	    srv->srv_nreqs - 1);
+	kr_buf_printf(out,
+	    "# HELP krest_inflight_bytes Request bytes buffered or awaiting "
+	    "delivery reports (capped by max.inflight.bytes).\n"
+	    "# TYPE krest_inflight_bytes gauge\n"
+	    "krest_inflight_bytes %zu\n",
+	    srv->srv_inflight_bytes);
+	kr_req_metrics_rss(out);
 	kr_kafka_metrics(srv, out);
 	req->req_ctype = "text/plain; version=0.0.4; charset=utf-8";
 	req->req_status = 200;
@@ -317,6 +387,15 @@ kr_req_dispatch(struct kr_req *req)
 		return;
 	}
 	kr_buf_free(&req->req_body);
+	kr_req_release(req);
+	if (kr_req_over_cap(req, req->req_produce.pr_data.len)) {
+		kr_err_set(&err, KR_E_TOO_MANY,
+		    "Too much data in flight (max.inflight.bytes); retry "
+		    "later");
+		kr_req_error(req, &err);
+		return;
+	}
+	kr_req_hold(req, req->req_produce.pr_data.len);
 	req->req_deadline_us =
 	    req->req_start_us +
 	    (uint64_t)srv->srv_conf->conf_produce_timeout_ms * 1000u;
@@ -455,6 +534,7 @@ kr_req_record_done(struct kr_req *req)
 	req->req_outstanding--;
 	if (req->req_outstanding > 0)
 		return;
+	kr_req_release(req);
 	if (req->req_completed) {
 		/* The client is gone; this was the last reference. */
 		req->req_srv->srv_norphans--;

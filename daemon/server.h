@@ -52,6 +52,7 @@ struct kr_req {
 	struct kr_buf req_body; /* the request body */
 	size_t req_body_seen;   /* bytes received (also when discarded) */
 	size_t req_max_body;    /* max.request.bytes at arrival */
+	size_t req_held;        /* bytes counted in srv_inflight_bytes */
 	struct kr_produce req_produce; /* decoded records */
 	struct kr_slot *req_slots;     /* one per record */
 	size_t req_nslots;
@@ -78,7 +79,7 @@ struct kr_req {
 /* One broker as the last librdkafka statistics saw it. */
 struct kr_broker_stat {
 	char bs_name[128]; /* "host:port/id" */
-	int bs_up;	   /* state UP: connected and authenticated */
+	int bs_up;         /* state UP: connected and authenticated */
 	double bs_rtt_s;   /* average round trip, seconds */
 };
 
@@ -93,27 +94,29 @@ struct kr_server {
 	int srv_kafka_efd;            /* eventfd of librdkafka's main queue */
 	struct kr_req *srv_wait_head; /* waiting requests, oldest first */
 	struct kr_req *srv_wait_tail;
-	size_t srv_nreqs;    /* requests not yet completed by MHD */
-	size_t srv_norphans; /* completed, records still in flight */
-	int srv_draining;    /* SIGTERM seen: finish and exit */
+	size_t srv_nreqs;          /* requests not yet completed by MHD */
+	size_t srv_norphans;       /* completed, records still in flight */
+	size_t srv_inflight_bytes; /* bodies and records held
+	                              (max.inflight.bytes) */
+	int srv_draining;          /* SIGTERM seen: finish and exit */
 	int srv_exit_code;
 	uint64_t srv_drain_deadline_us;
-	int srv_all_brokers_down;	/* last state logged */
-	struct kr_metrics *srv_metrics;	/* counters and the histogram */
-	uint64_t srv_start_us;		/* process start, monotonic */
+	int srv_all_brokers_down;       /* last state logged */
+	struct kr_metrics *srv_metrics; /* counters and the histogram */
+	uint64_t srv_start_us;          /* process start, monotonic */
 	/* Readiness: a thread fetches metadata once at start. */
 	pthread_t srv_probe;
 	int srv_probe_started;
 	atomic_int srv_probe_stop;
-	int srv_probe_efd;		/* written once metadata is known */
-	int srv_meta_ok;		/* metadata was fetched */
-	int srv_ready_sent;		/* READY=1 went to systemd */
-	uint64_t srv_ready_deadline_us;	/* READY=1 anyway after this */
+	int srv_probe_efd;                  /* written once metadata is known */
+	int srv_meta_ok;                    /* metadata was fetched */
+	int srv_ready_sent;                 /* READY=1 went to systemd */
+	uint64_t srv_ready_deadline_us;     /* READY=1 anyway after this */
 	struct kr_broker_stat *srv_brokers; /* from the last statistics */
 	size_t srv_nbrokers;
 	int srv_stats_seen;
-	char srv_auth_error[256];	/* last authentication failure */
-	uint64_t srv_watchdog_us;	/* sd_notify watchdog period/2, 0: off */
+	char srv_auth_error[256]; /* last authentication failure */
+	uint64_t srv_watchdog_us; /* sd_notify watchdog period/2, 0: off */
 	uint64_t srv_next_watchdog_us;
 };
 
