@@ -73,6 +73,8 @@ kr_http_client_addr(struct MHD_Connection *conn, char *out, size_t outlen)
 		    out, (socklen_t)outlen);
 }
 
+static void kr_req_fail_all(struct kr_req *req, enum kr_rec_class cls);
+
 /* ---- waiting list (deadline order) ------------------------------------ */
 
 static void
@@ -395,6 +397,12 @@ kr_req_dispatch(struct kr_req *req)
 		kr_req_error(req, &err);
 		return;
 	}
+	if (srv->srv_auth_error[0] != '\0' && !kr_kafka_any_broker_up(srv)) {
+		/* Kafka refuses our credentials: say so now with the
+		 * broker's reason, rather than after produce.timeout.ms. */
+		kr_req_fail_all(req, KR_REC_AUTHN);
+		return;
+	}
 	kr_req_hold(req, req->req_produce.pr_data.len);
 	req->req_deadline_us =
 	    req->req_start_us +
@@ -418,6 +426,22 @@ kr_req_dispatch(struct kr_req *req)
 	req->req_suspended = 1;
 }
 
+/* Answers every record of req as failed with cls, producing nothing. */
+static void
+kr_req_fail_all(struct kr_req *req, enum kr_rec_class cls)
+{
+	size_t i, n = req->req_produce.pr_count;
+
+	req->req_nslots = n;
+	req->req_slots = kr_calloc(n, sizeof(*req->req_slots));
+	for (i = 0; i < n; i++) {
+		req->req_slots[i].sl_req = req;
+		req->req_slots[i].sl_cls = cls;
+		req->req_slots[i].sl_err = RD_KAFKA_RESP_ERR__AUTHENTICATION;
+	}
+	kr_req_finish(req);
+}
+
 /* The message of a failed record for the ProduceResponse. */
 static const char *
 kr_req_slot_msg(
@@ -438,6 +462,13 @@ kr_req_slot_msg(
 		        "Topic %s not present in metadata after %d ms.",
 		        req->req_route.rt_topic,
 		        conf->conf_unknown_topic_ms) < 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	if (sl->sl_cls == KR_REC_AUTHN &&
+	    req->req_srv->srv_auth_error[0] != '\0') {
+		if (snprintf(buf, buflen, "Kafka authentication failed: %s",
+		        req->req_srv->srv_auth_error) < 0)
 			buf[0] = '\0';
 		return buf;
 	}

@@ -7,11 +7,13 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "aws_creds.h"
 #include "kr_alloc.h"
 #include "log.h"
 #include "server.h"
@@ -99,6 +101,31 @@ kr_kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 	kr_req_record_done(sl->sl_req);
 }
 
+/* Copies a librdkafka error text without what changes at every attempt:
+ * bracketed request ids and the "(after N ms in state X)" tail. */
+static void
+kr_kafka_normalize(const char *in, char *out, size_t outlen)
+{
+	size_t n = 0;
+	int depth = 0;
+
+	for (; *in != '\0' && n + 1 < outlen; in++) {
+		if (strncmp(in, " (after ", 8) == 0)
+			break;
+		if (*in == '[')
+			depth++;
+		else if (*in == ']' && depth > 0)
+			depth--;
+		else if (depth == 0 &&
+		         !(*in == ':' && n >= 2 && out[n - 1] == ' ' &&
+		             out[n - 2] == ':'))
+			out[n++] = *in;
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
 /* Error callback: runs on the loop thread inside rd_kafka_poll(). A
  * fatal error (idempotence broken) starts a graceful shutdown with exit
  * status 1 (STYLE.md point 10); repeated messages are logged once. */
@@ -107,7 +134,7 @@ kr_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	static char last[512];
 	struct kr_server *srv = opaque;
-	char fatal_msg[512];
+	char fatal_msg[512], norm[512];
 
 	if (err == RD_KAFKA_RESP_ERR__FATAL) {
 		rd_kafka_fatal_error(rk, fatal_msg, sizeof(fatal_msg));
@@ -117,10 +144,11 @@ kr_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		srv->srv_exit_code = 1;
 		return;
 	}
+	kr_kafka_normalize(reason, norm, sizeof(norm));
 	if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
 		kr_metrics_auth_failure(srv->srv_metrics);
 		snprintf(srv->srv_auth_error, sizeof(srv->srv_auth_error), "%s",
-		    reason);
+		    norm);
 	}
 	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
 		if (!srv->srv_all_brokers_down)
@@ -128,11 +156,12 @@ kr_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		srv->srv_all_brokers_down = 1;
 		return;
 	}
-	if (strncmp(last, reason, sizeof(last) - 1) == 0) {
+	/* Once per distinct cause, not once per connection attempt. */
+	if (strcmp(last, norm) == 0) {
 		log_debug("kafka: %s: %s", rd_kafka_err2name(err), reason);
 		return;
 	}
-	snprintf(last, sizeof(last), "%s", reason);
+	snprintf(last, sizeof(last), "%s", norm);
 	log_warnx("kafka: %s: %s", rd_kafka_err2name(err), reason);
 }
 
@@ -260,6 +289,83 @@ fail:
 	return NULL;
 }
 
+/* MSK IAM: log lines of the credential chain, from any thread. */
+static void
+kr_kafka_aws_log(void *opaque, int level, const char *msg)
+{
+	(void)opaque;
+	log_emit(level, "aws: %s", msg);
+}
+
+/* OAUTHBEARER token refresh: runs on librdkafka's background thread (the
+ * SASL queue is forwarded there), so it works while the loop is idle. */
+static void
+kr_kafka_oauth_refresh(
+    rd_kafka_t *rk, const char *oauthbearer_config, void *opaque)
+{
+	struct kr_server *srv = opaque;
+	char errstr[512], principal[256];
+	int64_t lifetime_ms;
+	char *token = NULL;
+
+	(void)oauthbearer_config;
+	if (kr_aws_msk_token(srv->srv_aws, time(NULL), &token, &lifetime_ms,
+	        errstr, sizeof(errstr)) != 0) {
+		log_warnx("MSK IAM: no token: %s", errstr);
+		rd_kafka_oauthbearer_set_token_failure(rk, errstr);
+		return;
+	}
+	kr_aws_principal(srv->srv_aws, principal, sizeof(principal));
+	if (rd_kafka_oauthbearer_set_token(rk, token, lifetime_ms, principal,
+	        NULL, 0, errstr,
+	        sizeof(errstr)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		log_warnx("MSK IAM: librdkafka refused the token: %s", errstr);
+		rd_kafka_oauthbearer_set_token_failure(rk, errstr);
+	} else {
+		log_debug("MSK IAM: new token, valid until %lld ms",
+		    (long long)lifetime_ms);
+	}
+	kr_free_secret(token, strlen(token));
+}
+
+/* Creates the MSK IAM signer from the JAAS options; runs before any
+ * thread exists (libcurl's global init). */
+static int
+kr_kafka_iam_start(
+    struct kr_server *srv, rd_kafka_conf_t *kconf, char *errstr, size_t errlen)
+{
+	const struct kr_iam *iam = &srv->srv_conf->conf_iam;
+	struct kr_aws_opts opts;
+
+	kr_aws_opts_init(&opts);
+	opts.ao_region = iam->iam_region;
+	opts.ao_bootstrap = srv->srv_conf->conf_bootstrap;
+	opts.ao_profile = iam->iam_profile;
+	opts.ao_role_arn = iam->iam_role_arn;
+	opts.ao_session_name = iam->iam_role_session_name;
+	opts.ao_external_id = iam->iam_role_external_id;
+	opts.ao_sts_region = iam->iam_sts_region;
+	opts.ao_access_key_id = iam->iam_role_access_key_id;
+	opts.ao_secret_access_key = iam->iam_role_secret_access_key;
+	opts.ao_session_token = iam->iam_role_session_token;
+	opts.ao_max_retries = iam->iam_max_retries;
+	opts.ao_max_backoff_ms = iam->iam_max_backoff_ms;
+	opts.ao_debug_creds = iam->iam_debug_creds;
+	opts.ao_log = kr_kafka_aws_log;
+	srv->srv_aws = kr_aws_new(&opts, errstr, errlen);
+	if (srv->srv_aws == NULL)
+		return -1;
+	log_info("MSK IAM: signing tokens for region %s",
+	    kr_aws_region(srv->srv_aws));
+	/* librdkafka 2.0.2 only serves the refresh callback from a polled
+	 * queue: a dedicated SASL queue, forwarded to its background thread
+	 * after rd_kafka_new() (spec/msk-iam.md section 3). */
+	rd_kafka_conf_enable_sasl_queue(kconf, 1);
+	rd_kafka_conf_set_oauthbearer_token_refresh_cb(
+	    kconf, kr_kafka_oauth_refresh);
+	return 0;
+}
+
 int
 kr_kafka_validate(const struct kr_conf *conf, void (*report)(const char *))
 {
@@ -293,10 +399,27 @@ kr_kafka_start(struct kr_server *srv, char *errstr, size_t errlen)
 	kconf = kr_kafka_conf(srv, errstr, errlen);
 	if (kconf == NULL)
 		return -1;
+	if (srv->srv_conf->conf_iam.iam_enabled &&
+	    kr_kafka_iam_start(srv, kconf, errstr, errlen) != 0) {
+		rd_kafka_conf_destroy(kconf);
+		return -1;
+	}
 	srv->srv_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, errstr, errlen);
 	if (srv->srv_rk == NULL) {
 		rd_kafka_conf_destroy(kconf);
 		return -1;
+	}
+	if (srv->srv_aws != NULL) {
+		rd_kafka_error_t *kerr =
+		    rd_kafka_sasl_background_callbacks_enable(srv->srv_rk);
+
+		if (kerr != NULL) {
+			snprintf(errstr, errlen,
+			    "SASL background callbacks: %s",
+			    rd_kafka_error_string(kerr));
+			rd_kafka_error_destroy(kerr);
+			return -1;
+		}
 	}
 	srv->srv_kafka_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (srv->srv_kafka_efd == -1) {
@@ -442,6 +565,17 @@ kr_kafka_probe_done(struct kr_server *srv)
 }
 
 int
+kr_kafka_any_broker_up(const struct kr_server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->srv_nbrokers; i++)
+		if (srv->srv_brokers[i].bs_up)
+			return 1;
+	return 0;
+}
+
+int
 kr_kafka_ready(struct kr_server *srv, char *reason, size_t len)
 {
 	size_t i, up = 0;
@@ -523,6 +657,8 @@ kr_kafka_stop(struct kr_server *srv)
 	free(srv->srv_brokers);
 	srv->srv_brokers = NULL;
 	srv->srv_nbrokers = 0;
+	kr_aws_destroy(srv->srv_aws);
+	srv->srv_aws = NULL;
 	if (srv->srv_probe_efd != -1)
 		close(srv->srv_probe_efd);
 	srv->srv_probe_efd = -1;

@@ -21,6 +21,7 @@
 #include "kr_route.h"
 
 struct kr_req;
+struct kr_aws_ctx;
 
 /* One record's slot: what the delivery report fills in. A pointer to the
  * slot is the message's opaque. */
@@ -115,9 +116,10 @@ struct kr_server {
 	struct kr_broker_stat *srv_brokers; /* from the last statistics */
 	size_t srv_nbrokers;
 	int srv_stats_seen;
-	char srv_auth_error[256]; /* last authentication failure */
+	char srv_auth_error[512]; /* last authentication failure */
 	uint64_t srv_watchdog_us; /* sd_notify watchdog period/2, 0: off */
 	uint64_t srv_next_watchdog_us;
+	struct kr_aws_ctx *srv_aws; /* MSK IAM signer, when enabled */
 };
 
 /* Monotonic clock in microseconds. */
@@ -138,6 +140,8 @@ void kr_kafka_probe_done(struct kr_server *srv);
 /* 1 if Kafka is usable (metadata known, a broker up, authenticated);
  * otherwise 0 with the reason in reason. */
 int kr_kafka_ready(struct kr_server *srv, char *reason, size_t len);
+/* 1 if the last statistics saw a broker up (connected, authenticated). */
+int kr_kafka_any_broker_up(const struct kr_server *srv);
 /* Appends the Kafka gauges in the Prometheus text format. */
 void kr_kafka_metrics(struct kr_server *srv, struct kr_buf *out);
 
