@@ -643,7 +643,8 @@ kr_kafka_stop(struct kr_server *srv)
 	if (srv->srv_rk == NULL)
 		return;
 	/* Serves delivery reports, which settle the requests still open. */
-	err = rd_kafka_flush(srv->srv_rk, 5000);
+	err = rd_kafka_flush(
+	    srv->srv_rk, srv->srv_conf->conf_shutdown_graceful_ms);
 	left = rd_kafka_outq_len(srv->srv_rk);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR || left > 0) {
 		log_warnx("kafka: %d messages not delivered at shutdown", left);
