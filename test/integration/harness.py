@@ -261,7 +261,10 @@ class Krestd:
             d = self.base_props()
             d.update(props or {})
             text = props_text(d)
-        with open(self.props_path, "w") as f:
+        # 0600: krestd refuses a file with secrets readable by others.
+        fd = os.open(self.props_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                     0o600)
+        with os.fdopen(fd, "w") as f:
             f.write(text)
 
     def start(self):
@@ -612,7 +615,7 @@ def kcat_consume(bootstrap, topic, partition=None, offset=None, count=None,
     beginning) to the end, with exact key and value bytes; None for null.
     The format prints lengths first, so binary data is read exactly."""
     args = [KCAT, "-C", "-b", bootstrap, "-t", topic, "-e", "-q",
-            "-X", "topic.metadata.refresh.interval.ms=1000",
+            "-X", "fetch.wait.max.ms=10",
             "-f", "%p %o %K %S\n%k%s"]
     if partition is not None:
         args += ["-p", str(partition)]

@@ -234,3 +234,48 @@ def test_demo_mode_without_file():
         text = k.log_text().lower()
         assert "durable" in text or "memory" in text, k.log_tail()
         assert "curl" in text, k.log_tail()
+
+
+# ---- logs (issue 2 point 11) -------------------------------------------------------
+
+def test_access_log_line():
+    with h.Broker(brokers=1) as b:
+        t = h.uniq("log")
+        b.create(t, 1, 1)
+        with h.Krestd(b, {}) as k:
+            r = h.produce(k.port, t, [{"value": i} for i in range(3)],
+                          headers={"X-Forwarded-For": "203.0.113.7",
+                                   "X-Amzn-Trace-Id": "Root=1-5f84c7a1-abc"})
+            assert r.status == 200, r
+            line = h.wait_for(lambda: [x for x in k.log_text().splitlines()
+                                       if "/topics/" + t in x], 5,
+                              what="the access log line")[0]
+            for want in ("127.0.0.1", "203.0.113.7", "Root=1-5f84c7a1-abc",
+                         "POST", " 200 "):
+                assert want in line, (want, line)
+            assert re.search(r"\b3\b", line), line          # records
+            assert re.search(r"\d+(\.\d+)?\s*(ms|us|s)\b", line), line
+            assert re.match(r"<[0-7]>", line), line         # sd-daemon
+
+
+def test_no_secret_in_logs_or_check_output():
+    secret = "s3cr3t-XYZ-%d" % os.getpid()
+    with h.Broker(brokers=1) as b:
+        props = {
+            "produce.timeout.ms": "3000",
+            "client.security.protocol": "SASL_PLAINTEXT",
+            "client.sasl.mechanism": "PLAIN",
+            "client.sasl.jaas.config":
+                "org.apache.kafka.common.security.plain.PlainLoginModule "
+                'required username="alice" password="%s";' % secret,
+        }
+        k = h.Krestd(b, props)
+        rc, out = h.run_krestd(["-v", "-n", k.props_path])
+        assert secret not in out, out
+        with k:
+            r = h.produce(k.port, "any", [{"value": 1}], timeout=30)
+            h.log("produce without a working SASL peer: %d" % r.status)
+            time.sleep(1)
+            text = k.log_text()
+            assert secret not in text, "secret in the log:\n" + "\n".join(
+                x for x in text.splitlines() if secret in x)

@@ -538,3 +538,38 @@ def test_many_concurrent_connections():
     seen = {(j["offsets"][0]["partition"], j["offsets"][0]["offset"])
             for j in results}
     assert len(seen) == 300
+
+
+def test_two_thousand_connections():
+    """Issue 2 point 10: thousands of concurrent connections. 2,000 sockets
+    are connected first, then each sends one record; every one is
+    answered 200 and every record is in Kafka."""
+    import resource
+    n = 2000
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n + 200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 500), hard))
+    t = topic(4)
+    conns = []
+    try:
+        for i in range(n):
+            conns.append(h.RawConn(K.port, timeout=60))
+        for i, c in enumerate(conns):
+            body = b'{"records":[{"value":%d}]}' % i
+            c.send(h.http_head("POST", "/topics/" + t, [
+                ("Host", "x"), ("Content-Type", JSON_CT),
+                ("Content-Length", str(len(body)))]) + body)
+        results = [c.read_response() for c in conns]
+    finally:
+        for c in conns:
+            c.close()
+    bad = [r for r in results if r.status != 200]
+    assert not bad, "%d of %d not 200, e.g. %r" % (len(bad), n, bad[:3])
+    total = sum(h.high_watermarks(B.bootstrap, t, 4).values())
+    assert total == n, total
+    got = {}
+    for rec in h.kcat_consume(B.bootstrap, t):
+        got[(rec.partition, rec.offset)] = rec.value
+    for i, r in enumerate(results):
+        e = r.json()["offsets"][0]
+        assert got.get((e["partition"], e["offset"])) == b"%d" % i, (i, e)
