@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* A single-pass JSON validator and minifier (RFC 8259, strict) that writes
  * the compact form Jackson would write: strings re-escaped, numbers kept as
- * sent, later duplicate keys replacing earlier ones in place. */
+ * sent, later duplicate keys replacing earlier ones in place.
+ * No global state: any thread may run a scan on its own struct kr_json. */
 #ifndef KR_JSON_H
 #define KR_JSON_H
 
