@@ -8,6 +8,7 @@ Error injection on the mock is cluster-wide per API, so this module has its
 own broker and runs its tests one after the other; each test leaves the
 brokers up and the error stacks empty."""
 
+import signal
 import threading
 import time
 
@@ -281,6 +282,7 @@ def test_confluent_mode_always_200_except_auth():
 def test_brokers_down_during_request():
     t = topic(2)
     results = {}
+    before = sum(h.high_watermarks(B.bootstrap, t, 2).values())
 
     def go(name, k):
         try:
@@ -321,6 +323,14 @@ def test_brokers_down_during_request():
         e = j["offsets"][0]
         assert h.kcat_record(B.bootstrap, t, e["partition"],
                              e["offset"]).value == b'"again"'
+    # A record answered 503/50003 must not land later: the client retries
+    # it, and a late delivery would be a duplicate.
+    time.sleep(1)
+    late = [r for r in h.kcat_consume(B.bootstrap, t)
+            if r.value == b'"while-down"']
+    assert not late, "records answered 50003 landed later: %r" % late
+    total = sum(h.high_watermarks(B.bootstrap, t, 2).values())
+    assert total - before >= 2
 
 
 def test_batch_while_down_all_50003():
@@ -381,3 +391,57 @@ def test_queue_full_answers_at_once():
     finally:
         B.cmd("all_up")
         k.stop()
+
+
+def test_record_over_message_max_bytes_413():
+    """A record larger than the producer's message.max.bytes (1,000,000 by
+    default) but within max.request.bytes: 413 (issue 2 point 8), the
+    ProduceResponse with a 50002 entry, nothing stored."""
+    t = topic(1)
+    before = h.high_watermarks(B.bootstrap, t, 1)
+    r = h.produce(K.port, t, [{"value": "x" * 1500000}])
+    assert r.status == 413, r
+    assert_failed_entries(r, 50002)
+    assert h.high_watermarks(B.bootstrap, t, 1) == before
+    r = h.produce(KC.port, t, [{"value": "x" * 1500000}])
+    assert r.status == 200, r
+    assert_failed_entries(r, 50002)
+    assert h.high_watermarks(B.bootstrap, t, 1) == before
+
+
+def test_sigterm_while_brokers_down():
+    """SIGTERM with requests in flight and no broker: every request still
+    gets an answer (503/50003) and the daemon exits 0 in bounded time."""
+    t = topic(2, warm=False)
+    k = h.Krestd(B, {"produce.timeout.ms": str(TIMEOUT_MS)}).start()
+    try:
+        r = h.produce(k.port, t, [{"value": "warm"}])
+        assert r.status == 200, r
+        B.cmd("all_down")
+        results = [None] * 10
+
+        def go(i):
+            try:
+                results[i] = h.produce(k.port, t, [{"value": i}], timeout=40)
+            except Exception as e:  # noqa: B902 - checked below
+                results[i] = e
+
+        th = [threading.Thread(target=go, args=(i,)) for i in range(10)]
+        for x in th:
+            x.start()
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        k.signal(signal.SIGTERM)
+        for x in th:
+            x.join(40)
+        k.wait_exit(40)
+        took = time.monotonic() - t0
+        h.log("exited %.1fs after SIGTERM with the brokers down" % took)
+        for i, r in enumerate(results):
+            assert isinstance(r, h.Resp), (i, r)
+            assert r.status == 503, (i, r)
+            assert_failed_entries(r, 50003)
+        assert took < TIMEOUT_MS / 1000 + 10, took
+    finally:
+        B.cmd("all_up")
+        k.kill()

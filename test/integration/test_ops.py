@@ -425,7 +425,13 @@ class SandboxedKrestd(h.Krestd):
     def start(self):
         wrapper = os.path.join(self.dir, "krestd-sandboxed")
         with open(wrapper, "w") as f:
-            f.write("#!/bin/sh\nexec %s %s \"$@\"\n"
+            # LeakSanitizer stops the world with ptrace, which the filter
+            # forbids (as it should): no leak check in here (make asan).
+            f.write("#!/bin/sh\n"
+                    "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}"
+                    "detect_leaks=0\"\n"
+                    "export ASAN_OPTIONS\n"
+                    "exec %s %s \"$@\"\n"
                     % (self.launcher, os.path.abspath(h.KRESTD)))
         os.chmod(wrapper, 0o755)
         os.chmod(self.props_path, 0o644)
@@ -698,6 +704,8 @@ def test_dockerfile_runtime_has_every_library():
             if re.match(r"lib(c|m|pthread|dl|rt)\.so", lib) or \
                     lib.startswith("ld-linux"):
                 continue
+            if re.match(r"lib(asan|ubsan|lsan|tsan)\.so", lib):
+                continue                   # make asan's build, not shipped
             real = os.path.realpath(where[lib])
             rc, owner, _ = run(["dpkg", "-S", real], check=False)
             if rc != 0:

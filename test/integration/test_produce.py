@@ -171,6 +171,15 @@ def test_json_key_fidelity():
                                         JSON_VECTORS])
 
 
+def test_json_duplicate_keys_like_jackson():
+    """rest-v2.md 3.8: the later value wins, at the first key's place."""
+    t = topic()
+    r = post_raw("/topics/" + t,
+                 b'{"records":[{"value":{"a":1,"b":2,"a":{"c":3}}}]}')
+    j = assert_ok(r, 1)
+    h.check_offsets(B.bootstrap, t, j, [(None, b'{"a":{"c":3},"b":2}')])
+
+
 def test_application_json_is_the_json_format():
     t = topic()
     for ct in ("application/json", "application/json; charset=utf-8",
