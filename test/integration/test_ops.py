@@ -489,6 +489,37 @@ def test_krestd_runs_in_unit_sandbox():
                 "%r:\n%s" % (bad, log[-3000:])
 
 
+def test_iam_token_in_unit_sandbox():
+    """The MSK IAM code krestd runs on librdkafka's background thread
+    (daemon/aws_creds.c: libcurl, OpenSSL, SigV4), through krest-iam-token
+    under the same sandbox: IMDSv2 credentials, then STS AssumeRole, from
+    the fake AWS endpoints of test_aws_creds."""
+    tool = os.path.join(h.BIN, "krest-iam-token")
+    if not os.path.exists(tool):
+        h.log("bin/krest-iam-token not built; skipped")
+        return
+    if os.geteuid() != 0:
+        raise AssertionError("the sandbox test needs root (mount namespace)")
+    import test_aws_creds as aws
+    launcher = make_sandbox()
+    tmp = h.tmpdir("iam-")
+    open_up(tmp)
+    with aws.FakeAWS() as fake:
+        env = aws.imds_env(tmp, fake, AWS_ENDPOINT_URL_STS=fake.url + "/")
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + \
+            ":detect_leaks=0"
+        role = "arn:aws:iam::123456789012:role/krest-sandbox"
+        rc, out, err = run([launcher, tool, "--decode", "-v", "--region",
+                            "eu-west-1", "--role-arn", role,
+                            "--sts-region", fake.sts_region], env=env,
+                           check=False)
+        assert rc == 0, "krest-iam-token in the sandbox: %d\n%s%s" % (
+            rc, out, err)
+        assert not fake.sts_errors, fake.sts_errors
+        assert aws.ROLE_AKID in out, out
+        assert any(r[0] == "PUT" for r in fake.requests), fake.requests
+
+
 # ---- make install ----------------------------------------------------------
 
 def make_install(destdir, prefix=None):
