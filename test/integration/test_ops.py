@@ -520,6 +520,54 @@ def test_iam_token_in_unit_sandbox():
         assert any(r[0] == "PUT" for r in fake.requests), fake.requests
 
 
+def test_krestd_as_pid1_takes_signals():
+    """In a container krestd is PID 1 of its PID namespace, where the
+    kernel drops signals that have no handler, unless they are blocked:
+    krestd's signalfd must still see docker kill -s HUP and docker stop's
+    SIGTERM. unshare(1) makes the same namespace here."""
+    if os.geteuid() != 0:
+        raise AssertionError("needs root (PID namespace)")
+    with h.Broker(brokers=1) as b:
+        k = h.Krestd(b, {})
+        log = open(k.log_path, "ab")
+        p = subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child",
+                              "--mount-proc", h.KRESTD, k.props_path],
+                             stdin=subprocess.DEVNULL, stdout=log,
+                             stderr=log, cwd=k.dir)
+        try:
+            def child():
+                path = "/proc/%d/task/%d/children" % (p.pid, p.pid)
+                with open(path) as f:
+                    kids = f.read().split()
+                return int(kids[0]) if kids else None
+            pid = h.wait_for(child, 10, what="krestd under unshare")
+            with open("/proc/%d/status" % pid) as f:
+                nspid = [l for l in f if l.startswith("NSpid:")][0].split()
+            assert nspid[-1] == "1", nspid
+            h.wait_for(lambda: _get_ok(k.port), 20, step=0.1,
+                       what="krestd as PID 1 to answer")
+            pos = len(k.log_text())
+            os.kill(pid, signal.SIGHUP)
+            k.wait_log(r"configuration reloaded", 10, pos)
+            os.kill(pid, signal.SIGTERM)
+            rc = p.wait(40)
+            assert rc == 0, "krestd as PID 1 exited %d:\n%s" % (
+                rc, k.log_tail())
+            assert "draining" in k.log_text()
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+            log.close()
+
+
+def _get_ok(port):
+    try:
+        return h.request(port, "GET", "/", timeout=2).status == 200
+    except OSError:
+        return False
+
+
 # ---- make install ----------------------------------------------------------
 
 def make_install(destdir, prefix=None):
