@@ -7,7 +7,7 @@ for src in "$@"; do
 	name=$(basename "$src" .c)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib \
 	    -fsanitize=fuzzer,address,undefined -o "bin/fuzz/$name" "$src" lib/*.c \
-	    -lssl -lcrypto -lm
+	    -lssl -lcrypto -lcrypt -lm
 	mkdir -p "test/fuzz/corpus/$name"
 	dict=""; [ -f test/fuzz/json.dict ] && dict="-dict=test/fuzz/json.dict"
 	"bin/fuzz/$name" -max_total_time="$secs" $dict \
