@@ -793,7 +793,10 @@ kr_http_start(struct kr_server *srv, char *errstr, size_t errlen)
 		    (unsigned int)(conf->conf_idle_timeout_ms + 999) / 1000,
 		    MHD_OPTION_CONNECTION_LIMIT,
 		    (unsigned int)conf->conf_max_connections,
-		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+		    /* MHD 0.9.75 zeroes the whole pool for every request:
+		     * keep it small (headers are limited to 8 KiB, like
+		     * Confluent's max.request.header.size). */
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
 		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
 		    MHD_OPTION_END);
 		if (srv->srv_mhd[i] == NULL) {
