@@ -1284,7 +1284,12 @@ kr_cors_headers(const struct kr_auth_conf *ac, const char *method,
 	out->cr_preflight = method != NULL &&
 	                    strcasecmp(method, "OPTIONS") == 0 &&
 	                    req_method != NULL;
-	if (!kr_origin_allowed(ac, origin))
+	/* Values echoed into headers must not be able to split them, even if
+	 * the HTTP layer let a control character through. */
+	if (kr_has_ctl(origin) || !kr_origin_allowed(ac, origin))
+		return 1;
+	if (out->cr_preflight && ac->ac_any_header && req_headers != NULL &&
+	    kr_has_ctl(req_headers))
 		return 1;
 	if (out->cr_preflight && (!kr_in_list(kr_cors_methods(ac), req_method,
 	                              strlen(req_method), 0) ||

@@ -817,6 +817,13 @@ test_cors(void)
 	     */
 	    {"*", "", "", "OPTIONS", "https://b.example", NULL, NULL, 1, 0, 1,
 	        "https://b.example", NULL, NULL, NULL, NULL},
+	    /* Control characters are never echoed into a header. */
+	    {"*", "", "*", "OPTIONS", "https://b.example\r\nX: y", "GET", NULL,
+	        1, 1, 0, NULL, NULL, NULL, NULL, NULL},
+	    {"*", "", "*", "OPTIONS", "https://b.example", "GET", "a\r\nX: y",
+	        1, 1, 0, NULL, NULL, NULL, NULL, NULL},
+	    {"*", "", "", "POST", "null\n", NULL, NULL, 1, 0, 0, NULL, NULL,
+	        NULL, NULL, NULL},
 	    /* POST with Access-Control-Request-Method is not a preflight. */
 	    {"*", "", "", "POST", "https://b.example", "POST", NULL, 1, 0, 1,
 	        "https://b.example", NULL, NULL, NULL, NULL},
