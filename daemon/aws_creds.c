@@ -183,8 +183,9 @@ read_file(const char *path, struct kr_buf *out, char *errstr, size_t errlen)
 		}
 		kr_buf_append(out, chunk, (size_t)n);
 	}
-	if (out->data == NULL)
-		kr_buf_puts(out, "");
+	/* Terminates the data even when reserve allocated it and
+	 * nothing was appended. */
+	kr_buf_append(out, "", 0);
 	rc = 0;
 done:
 	explicit_bzero(chunk, sizeof(chunk));
@@ -280,8 +281,8 @@ http_do(const struct http_req *req, struct http_resp *resp, char *errstr,
 		goto done;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->hs_status);
-	if (resp->hs_body.data == NULL)
-		kr_buf_puts(&resp->hs_body, "");
+	/* Terminates the body even when it is empty (reserve allocated). */
+	kr_buf_append(&resp->hs_body, "", 0);
 	rc = 0;
 done:
 	curl_easy_cleanup(curl);
@@ -993,8 +994,9 @@ reap:
 		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 		rc = -1;
 	}
-	if (out->data == NULL)
-		kr_buf_puts(out, "");
+	/* Terminates the data even when reserve allocated it and
+	 * nothing was appended. */
+	kr_buf_append(out, "", 0);
 	return rc;
 }
 

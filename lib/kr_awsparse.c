@@ -269,8 +269,9 @@ xml_text(struct span sp)
 			goto fail;
 		i += used;
 	}
-	if (b.data == NULL)
-		kr_buf_puts(&b, "");
+	/* Terminates the data even when reserve allocated it and
+	 * nothing was appended. */
+	kr_buf_append(&b, "", 0);
 	return kr_buf_detach(&b);
 fail:
 	if (b.data != NULL)
@@ -480,8 +481,9 @@ j_string(struct jcur *jc, struct kr_buf *out)
 			kr_buf_putc(b, (char)c);
 		}
 	}
-	if (b->data == NULL)
-		kr_buf_puts(b, "");
+	/* Terminates the data even when reserve allocated it and
+	 * nothing was appended. */
+	kr_buf_append(b, "", 0);
 	kr_buf_free(&scratch);
 	return rc;
 }

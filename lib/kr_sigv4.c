@@ -190,8 +190,8 @@ uri_encode_dup(const char *s)
 	struct kr_buf b = KR_BUF_INIT;
 
 	kr_sigv4_uri_encode(&b, s, strlen(s));
-	if (b.data == NULL)
-		return kr_strdup("");
+	/* Terminates the data even when it is empty (reserve allocated). */
+	kr_buf_append(&b, "", 0);
 	return kr_buf_detach(&b);
 }
 

@@ -236,6 +236,8 @@ test_sts_xml_edge(void)
 	    "<AccessKeyId>ASIAX</AccessKeyId></Credentials>"
 	    "</AssumeRoleWithWebIdentityResult>"
 	    "</AssumeRoleWithWebIdentityResponse>";
+	const char *empty = "<ErrorResponse><Error><Code></Code><Type/>"
+	                    "</Error></ErrorResponse>";
 	struct kr_awsparse_sts sts = {0};
 	char err[256];
 	int i;
@@ -256,6 +258,13 @@ test_sts_xml_edge(void)
 	KR_CHECK_STR(sts.st_creds.cr_akid, "ASIAX");
 	KR_CHECK_STR(sts.st_arn, "arn:aws:sts::1:assumed-role/r/s");
 	KR_CHECK(sts.st_creds.cr_expiration == 1705325696);
+	kr_awsparse_sts_free(&sts);
+	/* An empty element is an empty string. */
+	KR_CHECK(kr_awsparse_sts(
+	             empty, strlen(empty), &sts, err, sizeof(err)) == -1);
+	KR_CHECK_STR(sts.st_err_code, "");
+	KR_CHECK_STR(sts.st_err_type, "");
+	KR_CHECK(sts.st_err_msg == NULL);
 	kr_awsparse_sts_free(&sts);
 }
 
@@ -296,8 +305,13 @@ test_canonical_query(void)
 	    {"b", "2"}, {"a", "z z"}, {"a", "y"}, {"B", "/"}};
 	struct kr_buf b = KR_BUF_INIT;
 
+	const struct kr_sigv4_param e[] = {{"x", ""}, {"", "v"}};
+
 	kr_sigv4_canonical_query(&b, p, 4);
 	KR_CHECK_STR(b.data, "B=%2F&a=y&a=z%20z&b=2");
+	kr_buf_reset(&b);
+	kr_sigv4_canonical_query(&b, e, 2);
+	KR_CHECK_STR(b.data, "=v&x=");
 	kr_buf_free(&b);
 }
 
@@ -497,6 +511,10 @@ test_creds_json(void)
 	        NULL, 0},
 	    {"{\"AccessKeyId\":\"\\ud800\",\"SecretAccessKey\":\"S\"}", NULL,
 	        NULL, NULL, 0},
+	    /* An empty string value (found by fuzzing: it was left
+	     * unterminated). */
+	    {"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"Token\":\"\"}",
+	        "A", "S", NULL, 0},
 	    {"<html>", NULL, NULL, NULL, 0},
 	    {"", NULL, NULL, NULL, 0},
 	    {NULL, NULL, NULL, NULL, 0},
