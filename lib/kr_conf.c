@@ -622,6 +622,7 @@ enum kr_conf_kind {
 	KR_KEY_PORT,      /* port (deprecated) */
 	KR_KEY_BOOTSTRAP, /* bootstrap.servers */
 	KR_KEY_IGNORE,    /* Confluent key with no effect on krest */
+	KR_KEY_STR,       /* string stored as char * at ck_off */
 	KR_KEY_WARN,      /* not implemented: warning unless empty or ck_ok */
 	KR_KEY_ERROR,     /* not implemented and unsafe to ignore: error
 	                     unless empty or ck_ok */
@@ -647,6 +648,10 @@ struct kr_conf_key {
 #define KR_ENUM(name, values, m)                                               \
 	{                                                                      \
 		name, KR_KEY_ENUM, 0, 0, 0, KR_OFF(m), values, NULL            \
+	}
+#define KR_STR(name, m)                                                        \
+	{                                                                      \
+		name, KR_KEY_STR, 0, 0, 0, KR_OFF(m), NULL, NULL               \
 	}
 #define KR_SPECIAL(name, kind)                                                 \
 	{                                                                      \
@@ -686,6 +691,13 @@ static const struct kr_conf_key kr_conf_keys[] = {
     KR_NUM("max.inflight.bytes", KR_KEY_SIZE, 1048576, 1099511627776LL,
         67108864, conf_max_inflight_bytes),
     KR_NUM("embedded.brokers", KR_KEY_INT, 1, 16, 3, conf_embedded_brokers),
+    /* TLS of https:// listeners (Confluent's keystore, or PEM files) */
+    KR_STR("ssl.certificate.location", conf_tls_cert),
+    KR_STR("ssl.key.location", conf_tls_key),
+    KR_STR("ssl.keystore.location", conf_tls_keystore),
+    KR_STR("ssl.keystore.password", conf_tls_keystore_password),
+    KR_STR("ssl.key.password", conf_tls_key_password),
+    KR_SPECIAL("ssl.keystore.type", KR_KEY_IGNORE),
     /* Confluent keys krest honours */
     KR_SPECIAL("listeners", KR_KEY_LISTENERS),
     KR_SPECIAL("port", KR_KEY_PORT),
@@ -720,9 +732,7 @@ static const struct kr_conf_key kr_conf_keys[] = {
     KR_SPECIAL("api.v3.enable", KR_KEY_IGNORE),
     KR_SPECIAL(
         "null.request.body.always.publishes.empty.record", KR_KEY_IGNORE),
-    KR_SPECIAL("authentication.realm", KR_KEY_IGNORE),
     KR_SPECIAL("authentication.roles", KR_KEY_IGNORE),
-    KR_SPECIAL("authentication.skip.paths", KR_KEY_IGNORE),
     KR_SPECIAL("access.control.skip.options", KR_KEY_IGNORE),
     KR_SPECIAL("metrics.*", KR_KEY_IGNORE),
     KR_SPECIAL("request.logger.name", KR_KEY_IGNORE),
@@ -881,6 +891,11 @@ kr_conf_known(struct kr_conf_parser *p, const struct kr_conf_key *ck,
 		break;
 	case KR_KEY_IGNORE:
 		break;
+	case KR_KEY_STR:
+		kr_conf_set_str(
+		    (char **)(void *)((char *)p->cp_conf + ck->ck_off),
+		    ce->ce_value);
+		break;
 	case KR_KEY_WARN:
 	case KR_KEY_ERROR:
 		harmless = ce->ce_value[0] == '\0' ||
@@ -1020,9 +1035,6 @@ kr_conf_listener(struct kr_conf_parser *p, const char *s, size_t n, int line)
 		    (int)n, s);
 		return;
 	}
-	if (strcmp(scheme, "https") == 0)
-		kr_conf_diag(p, line, 0, "listeners: \"%.*s\": %s", (int)n, s,
-		    kr_conf_no_tls);
 	kr_conf_add_listener(p->cp_conf, scheme, host, hlen, port);
 }
 
@@ -2376,6 +2388,32 @@ kr_conf_unrouted(struct kr_conf_parser *p, const struct kr_conf_ent *ce)
 	    ce->ce_key);
 }
 
+/* Hands ce to lib/kr_auth when it is one of its keys (authentication.*,
+ * access.control.*, allowlists). Returns 0 when it was, 1 otherwise. */
+static int
+kr_conf_auth_key(struct kr_conf_parser *p, const struct kr_conf_ent *ce)
+{
+	char why[256];
+	int rc;
+
+	/* An empty value is Confluent's default for these keys: keep ours
+	 * (a scratch struct tells whether the key is one of them). */
+	if (ce->ce_value[0] == '\0') {
+		struct kr_auth_conf scratch;
+
+		kr_auth_conf_init(&scratch);
+		rc = kr_auth_conf_set(
+		    &scratch, ce->ce_key, "", why, sizeof(why));
+		kr_auth_conf_free(&scratch);
+		return rc == 1 ? 1 : 0;
+	}
+	rc = kr_auth_conf_set(
+	    &p->cp_conf->conf_auth, ce->ce_key, ce->ce_value, why, sizeof(why));
+	if (rc < 0)
+		kr_conf_diag(p, ce->ce_line, 1, "%s", why);
+	return rc > 0 ? 1 : 0;
+}
+
 /* Sorts each key of the file: krest/proxy keys are handled here, prefixed
  * ones are left to kr_conf_route(), the rest are warned about. */
 static void
@@ -2394,6 +2432,8 @@ kr_conf_top(struct kr_conf_parser *p)
 		        strcasestr(ce->ce_value, "secret") != NULL ||
 		        strcasestr(ce->ce_value, "token") != NULL))
 			p->cp_conf->conf_secrets = 1;
+		if (kr_conf_auth_key(p, ce) == 0)
+			continue;
 		ck = kr_conf_key_find(ce->ce_key);
 		if (ck != NULL) {
 			kr_conf_known(p, ck, ce);
@@ -2410,6 +2450,56 @@ kr_conf_top(struct kr_conf_parser *p)
 				break;
 		if (s == 3)
 			kr_conf_unrouted(p, ce);
+	}
+}
+
+/* Settings that only make sense together (BASIC needs a password
+ * file...), reported on the authentication.method line. */
+static void
+kr_conf_finish_auth(struct kr_conf_parser *p)
+{
+	struct kr_conf_ent *ce = kr_conf_ent_find(p, "authentication.method");
+	char why[256];
+
+	if (kr_auth_conf_check(&p->cp_conf->conf_auth, why, sizeof(why)) != 0)
+		kr_conf_diag(
+		    p, ce != NULL ? ce->ce_line : p->cp_lastline, 1, "%s", why);
+}
+
+/* https:// listeners need a certificate and key: PEM files or a PKCS#12
+ * keystore. A Java JKS keystore gets the conversion command. */
+static void
+kr_conf_finish_tls(struct kr_conf_parser *p)
+{
+	const struct kr_conf *conf = p->cp_conf;
+	struct kr_conf_ent *ce;
+	size_t i;
+	int https = 0;
+
+	for (i = 0; i < conf->conf_nlisteners; i++)
+		https |=
+		    strcmp(conf->conf_listeners[i].ls_scheme, "https") == 0;
+	ce = kr_conf_ent_find(p, "ssl.keystore.type");
+	if (conf->conf_tls_keystore != NULL &&
+	    (kr_conf_has_suffix(conf->conf_tls_keystore, ".jks") ||
+	        (ce != NULL && strcasecmp(ce->ce_value, "JKS") == 0))) {
+		ce = kr_conf_ent_find(p, "ssl.keystore.location");
+		kr_conf_diag(p, ce != NULL ? ce->ce_line : p->cp_lastline, 1,
+		    "ssl.keystore.location: a Java JKS keystore cannot be "
+		    "read; "
+		    "convert it with: keytool -importkeystore -srckeystore %s "
+		    "-destkeystore krest.p12 -deststoretype PKCS12",
+		    conf->conf_tls_keystore);
+	}
+	if (!https)
+		return;
+	if (conf->conf_tls_keystore == NULL &&
+	    (conf->conf_tls_cert == NULL || conf->conf_tls_key == NULL)) {
+		ce = kr_conf_ent_find(p, "listeners");
+		kr_conf_diag(p, ce != NULL ? ce->ce_line : p->cp_lastline, 1,
+		    "an https:// listener needs ssl.certificate.location and "
+		    "ssl.key.location (PEM), or ssl.keystore.location "
+		    "(PKCS#12)");
 	}
 }
 
@@ -2435,6 +2525,8 @@ kr_conf_finish(struct kr_conf_parser *p)
 		    1,
 		    "bootstrap.servers is required (a comma list of "
 		    "host:port, or \"embedded\" for the demo cluster)");
+	kr_conf_finish_auth(p);
+	kr_conf_finish_tls(p);
 	ce = kr_conf_ent_find(p, "produce.unknown.topic.ms");
 	if (ce == NULL)
 		ce = kr_conf_ent_find(p, "produce.timeout.ms");
@@ -2467,6 +2559,7 @@ kr_conf_init(struct kr_conf *conf)
 			*(int *)(void *)(base + ck->ck_off) =
 			    (int)ck->ck_default;
 	}
+	kr_auth_conf_init(&conf->conf_auth);
 	conf->conf_iam.iam_max_retries = 3;
 	conf->conf_iam.iam_max_backoff_ms = 5000;
 }
@@ -2545,6 +2638,12 @@ kr_conf_free(struct kr_conf *conf)
 	kr_conf_kv_free(conf->conf_admin, conf->conf_nadmin);
 	kr_conf_kv_free(conf->conf_consumer, conf->conf_nconsumer);
 	kr_conf_iam_free(&conf->conf_iam);
+	kr_auth_conf_free(&conf->conf_auth);
+	kr_conf_free_str(conf->conf_tls_cert);
+	kr_conf_free_str(conf->conf_tls_key);
+	kr_conf_free_str(conf->conf_tls_keystore);
+	kr_conf_free_str(conf->conf_tls_keystore_password);
+	kr_conf_free_str(conf->conf_tls_key_password);
 	kr_conf_init(conf);
 }
 
@@ -2665,7 +2764,7 @@ kr_conf_has_secrets(const struct kr_conf *conf)
 {
 	size_t i;
 
-	if (conf->conf_secrets)
+	if (conf->conf_secrets || kr_auth_conf_has_secrets(&conf->conf_auth))
 		return 1;
 	for (i = 0; i < conf->conf_nproducer; i++)
 		if (kr_conf_key_is_secret(conf->conf_producer[i].kv_key))

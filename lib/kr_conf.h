@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kr_auth.h"
 #include "kr_buf.h"
 
 /* One HTTP listener. */
@@ -95,6 +96,13 @@ struct kr_conf {
 	int conf_idle_timeout_ms;       /* idle.timeout.ms, 30000 */
 	int conf_shutdown_graceful_ms;  /* shutdown.graceful.ms, 5000 */
 	int conf_secrets;               /* 1: the file holds a secret value */
+	struct kr_auth_conf conf_auth;  /* who may post (lib/kr_auth.h) */
+	/* TLS of https:// listeners: PEM files, or a PKCS#12 keystore. */
+	char *conf_tls_cert;              /* ssl.certificate.location (krest) */
+	char *conf_tls_key;               /* ssl.key.location (krest) */
+	char *conf_tls_keystore;          /* ssl.keystore.location (PKCS#12) */
+	char *conf_tls_keystore_password; /* ssl.keystore.password (secret) */
+	char *conf_tls_key_password;      /* ssl.key.password (secret) */
 };
 
 /* Fills conf with krest's defaults; no listeners, no Kafka settings. */

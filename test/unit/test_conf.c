@@ -203,8 +203,16 @@ static const struct conf_case cases[] = {
     /* ---- listeners ---- */
     {"listener forms",
         BS "listeners=http://0.0.0.0:8082, https://127.0.0.1:8443,"
-           "host.example:80,http://:8083,[::]:8084,http://[::1]:8085/,\n",
-        0, "2:w:https", NULL, NULL, NULL},
+           "host.example:80,http://:8083,[::]:8084,http://[::1]:8085/,\n"
+           "ssl.certificate.location=/c.pem\nssl.key.location=/k.pem\n",
+        0, "", NULL, NULL, NULL},
+    {"https listener needs a certificate",
+        BS "listeners=https://127.0.0.1:8443\n", -1,
+        "2:e:an https:// listener needs", NULL, NULL, NULL},
+    {"https listener with a JKS keystore",
+        BS "listeners=https://127.0.0.1:8443\n"
+           "ssl.keystore.location=/etc/ks.jks\n",
+        -1, "3:e:keytool -importkeystore", NULL, NULL, NULL},
     {"listener bad port", BS "listeners=http://0.0.0.0:99999\n", -1,
         "2:e:port in 1..65535", NULL, NULL, NULL},
     {"listener no port", BS "listeners=http://0.0.0.0\n", -1,
@@ -280,9 +288,7 @@ static const struct conf_case cases[] = {
         "2:w:schema.registry.url is not supported\n"
         "3:w:compression.enable is not supported\n"
         "4:w:api.endpoints.blocklist is not supported\n"
-        "6:w:access.control.allow.origin is not supported\n"
         "7:w:response.http.headers.config is not supported\n"
-        "8:w:ssl.keystore.location is not supported\n"
         "9:w:debug is not supported\n"
         "10:w:rate.limit.enable is set again",
         "!ssl.keystore.location", NULL, NULL},
@@ -332,7 +338,12 @@ static const struct conf_case cases[] = {
         NULL, NULL, NULL},
     {"authentication method",
         BS "authentication.method=BASIC\nauthentication.realm=KafkaRest\n", -1,
-        "2:e:authentication.method is not supported", NULL, NULL, NULL},
+        "2:e:authentication.method=BASIC needs authentication.password.file",
+        NULL, NULL, NULL},
+    {"authentication basic",
+        BS "authentication.method=BASIC\nauthentication.realm=KafkaRest\n"
+           "authentication.password.file=/etc/krest/passwd\n",
+        0, "", NULL, NULL, NULL},
     {"authentication none", BS "authentication.method=NONE\n", 0, "", NULL,
         NULL, NULL},
 
@@ -687,7 +698,7 @@ static const struct conf_case cases[] = {
         -1,
         "1:e:the scheme must be http or https\n2:e:port: \"0\" is too small\n"
         "3:e:http.threads\n4:e:JKS truststore\n"
-        "5:e:authentication.method is not supported\n"
+        "5:e:authentication.method=BEARER is not supported\n"
         "5:e:bootstrap.servers is required",
         NULL, NULL, NULL},
     {NULL, NULL, 0, NULL, NULL, NULL, NULL},
