@@ -815,6 +815,78 @@ kr_auth_basic(const struct kr_auth_conf *ac, const struct kr_passwd *pw,
 	return kr_auth_basic_user(ac, pw, authorization_header, NULL, 0);
 }
 
+void
+kr_auth_cache_init(struct kr_auth_cache *cache, const uint8_t key[32])
+{
+	memset(cache, 0, sizeof(*cache));
+	memcpy(cache->ac_key, key, sizeof(cache->ac_key));
+}
+
+void
+kr_auth_cache_clear(struct kr_auth_cache *cache)
+{
+	explicit_bzero(cache->ac_entries, sizeof(cache->ac_entries));
+	cache->ac_next = 0;
+}
+
+static void
+kr_cache_mac(
+    const struct kr_auth_cache *cache, const char *value, unsigned char out[32])
+{
+	unsigned int outlen = 32;
+
+	if (HMAC(EVP_sha256(), cache->ac_key, (int)sizeof(cache->ac_key),
+	        (const unsigned char *)value, strlen(value), out,
+	        &outlen) == NULL)
+		memset(out, 0, 32);
+}
+
+int
+kr_auth_basic_cached(const struct kr_auth_conf *ac, const struct kr_passwd *pw,
+    struct kr_auth_cache *cache, const char *authorization_header,
+    int64_t now_ms, int64_t ttl_ms, char *user_out, size_t user_len)
+{
+	struct kr_auth_cache_entry *ce, *hit = NULL;
+	unsigned char mac[32];
+	char user[sizeof(ce->ce_user)];
+	size_t i;
+	int ok;
+
+	if (user_out != NULL && user_len > 0)
+		user_out[0] = '\0';
+	if (authorization_header == NULL || pw == NULL ||
+	    strnlen(authorization_header, KR_AUTH_MAX_HEADER + 1) >
+	        KR_AUTH_MAX_HEADER)
+		return 0;
+	kr_cache_mac(cache, authorization_header, mac);
+	/* Every slot is compared, so the time does not tell which one. */
+	for (i = 0; i < KR_AUTH_CACHE_SIZE; i++) {
+		ce = &cache->ac_entries[i];
+		if (CRYPTO_memcmp(ce->ce_mac, mac, sizeof(mac)) == 0 &&
+		    ce->ce_expires_ms > now_ms)
+			hit = ce;
+	}
+	if (hit != NULL) {
+		if (user_out != NULL && user_len > 0)
+			snprintf(user_out, user_len, "%s", hit->ce_user);
+		explicit_bzero(mac, sizeof(mac));
+		return 1;
+	}
+	ok = kr_auth_basic_user(
+	    ac, pw, authorization_header, user, sizeof(user));
+	if (ok && ttl_ms > 0) {
+		ce = &cache->ac_entries[cache->ac_next];
+		cache->ac_next = (cache->ac_next + 1) % KR_AUTH_CACHE_SIZE;
+		memcpy(ce->ce_mac, mac, sizeof(mac));
+		ce->ce_expires_ms = now_ms + ttl_ms;
+		snprintf(ce->ce_user, sizeof(ce->ce_user), "%s", user);
+	}
+	if (ok && user_out != NULL && user_len > 0)
+		snprintf(user_out, user_len, "%s", user);
+	explicit_bzero(mac, sizeof(mac));
+	return ok;
+}
+
 int
 kr_auth_header_ok(const struct kr_auth_conf *ac, const char *value)
 {

@@ -126,6 +126,42 @@ int kr_auth_basic_user(const struct kr_auth_conf *ac,
     const struct kr_passwd *pw, const char *authorization_header,
     char *user_out, size_t user_len);
 
+/* A cache of accepted Basic credentials, so that a client sending the same
+ * Authorization value again does not cost another crypt (yescrypt takes
+ * ~45 ms, bcrypt cost 10 ~200 ms: on the loop thread that would cap the
+ * daemon at a few dozen requests per second). It holds HMAC-SHA256 digests
+ * under a random key, never the credential, and only successes: every
+ * wrong credential still costs a crypt. Not thread-safe: one per thread,
+ * or under a lock. Clear it when the password file is reloaded. */
+#define KR_AUTH_CACHE_SIZE 64
+
+struct kr_auth_cache_entry {
+	unsigned char ce_mac[32]; /* HMAC(key, Authorization value) */
+	int64_t ce_expires_ms;    /* 0: free slot */
+	char ce_user[64];         /* user name for the access log */
+};
+
+struct kr_auth_cache {
+	unsigned char ac_key[32]; /* random, from the daemon */
+	struct kr_auth_cache_entry ac_entries[KR_AUTH_CACHE_SIZE];
+	size_t ac_next; /* next slot to replace (round robin) */
+};
+
+/* Empties cache and sets its MAC key (32 random bytes: the daemon reads
+ * them from getrandom(2)). */
+void kr_auth_cache_init(struct kr_auth_cache *cache, const uint8_t key[32]);
+/* Forgets every entry (zeroed), keeping the key. */
+void kr_auth_cache_clear(struct kr_auth_cache *cache);
+
+/* kr_auth_basic_user() through cache: a hit (same Authorization value,
+ * not expired at now_ms) accepts without a crypt; a miss verifies and, on
+ * success, stores the value for ttl_ms. The lookup compares every slot in
+ * constant time. Returns 1 to accept, 0 to reject. */
+int kr_auth_basic_cached(const struct kr_auth_conf *ac,
+    const struct kr_passwd *pw, struct kr_auth_cache *cache,
+    const char *authorization_header, int64_t now_ms, int64_t ttl_ms,
+    char *user_out, size_t user_len);
+
 /* The shared-secret header: value is the received value of
  * ac_header_name (NULL when absent). Compares HMAC-SHA256 digests in
  * constant time, so neither the content nor the length of the secret

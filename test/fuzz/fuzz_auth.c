@@ -75,7 +75,10 @@ fuzz_passwd(const char *s, size_t n)
 static void
 fuzz_basic(const char *s)
 {
+	static const uint8_t key[32] = {42};
 	static struct kr_passwd pw;
+	static struct kr_auth_cache cache;
+	static int64_t now_ms;
 	static int loaded;
 	struct kr_auth_conf ac;
 	struct kr_buf cred = KR_BUF_INIT;
@@ -87,10 +90,13 @@ fuzz_basic(const char *s)
 		kr_passwd_init(&pw);
 		FUZZ_ASSERT(kr_passwd_parse(FUZZ_PASSWD, strlen(FUZZ_PASSWD),
 		                &pw, err, sizeof(err)) == 0);
+		kr_auth_cache_init(&cache, key);
 		loaded = 1;
 	}
 	kr_auth_conf_init(&ac);
-	ok = kr_auth_basic_user(&ac, &pw, s, user, sizeof(user));
+	/* Through the cache: a hit must obey the same invariant. */
+	ok = kr_auth_basic_cached(
+	    &ac, &pw, &cache, s, ++now_ms, 50, user, sizeof(user));
 	if (ok) {
 		/* Accepted: it must decode to exactly the one credential. */
 		FUZZ_ASSERT(strncasecmp(s, "Basic ", 6) == 0);

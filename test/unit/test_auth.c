@@ -322,6 +322,66 @@ test_basic(void)
 	kr_auth_conf_free(&ac);
 }
 
+static void
+test_basic_cache(void)
+{
+	static const uint8_t key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+	char h[256], file[512], good[128], bad[128], user[64], err[256];
+	struct kr_auth_cache *cache = kr_calloc(1, sizeof(*cache));
+	struct kr_passwd pw, empty;
+	struct kr_auth_conf ac;
+	int i;
+
+	make_hash("$5$", 1000, "pw", h, sizeof(h));
+	snprintf(file, sizeof(file), "dave:%s\n", h);
+	kr_auth_conf_init(&ac);
+	kr_passwd_init(&pw);
+	kr_passwd_init(&empty);
+	KR_CHECK(kr_passwd_parse(file, strlen(file), &pw, err, 256) == 0);
+	kr_auth_cache_init(cache, key);
+	basic("dave:pw", good, sizeof(good));
+	basic("dave:px", bad, sizeof(bad));
+	/* A miss against an empty file rejects: nothing cached yet. */
+	KR_CHECK(kr_auth_basic_cached(&ac, &empty, cache, good, 1000, 60000,
+	             user, sizeof(user)) == 0);
+	KR_CHECK(kr_auth_basic_cached(&ac, &pw, cache, good, 1000, 60000, user,
+	             sizeof(user)) == 1);
+	KR_CHECK_STR(user, "dave");
+	/* A hit needs no file (so no crypt) until it expires. */
+	KR_CHECK(kr_auth_basic_cached(&ac, &empty, cache, good, 60999, 60000,
+	             user, sizeof(user)) == 1);
+	KR_CHECK_STR(user, "dave");
+	KR_CHECK(kr_auth_basic_cached(&ac, &empty, cache, good, 61000, 60000,
+	             user, sizeof(user)) == 0);
+	/* Failures are never cached; other values do not hit. */
+	for (i = 0; i < 2; i++)
+		KR_CHECK(kr_auth_basic_cached(&ac, &pw, cache, bad, 2000, 60000,
+		             user, sizeof(user)) == 0);
+	KR_CHECK(kr_auth_basic_cached(
+	             &ac, &pw, cache, good, 2000, 60000, NULL, 0) == 1);
+	KR_CHECK(kr_auth_basic_cached(&ac, &empty, cache, "Basic ZGF2ZTpwdw",
+	             2000, 60000, user, sizeof(user)) == 0);
+	KR_CHECK(kr_auth_basic_cached(
+	             &ac, &empty, cache, NULL, 2000, 60000, NULL, 0) == 0);
+	/* More successes than slots: the oldest goes, nothing breaks. */
+	for (i = 0; i < KR_AUTH_CACHE_SIZE + 3; i++) {
+		snprintf(file, sizeof(file), "Basic ZGF2ZTpwdw%s",
+		    i % 2 ? "==" : "");
+		(void)kr_auth_basic_cached(
+		    &ac, &pw, cache, file, 3000 + i, 60000, NULL, 0);
+	}
+	KR_CHECK(kr_auth_basic_cached(&ac, &empty, cache,
+	             "Basic ZGF2ZTpwdw==", 3100, 60000, NULL, 0) == 1);
+	/* A reload clears it. */
+	kr_auth_cache_clear(cache);
+	KR_CHECK(kr_auth_basic_cached(&ac, &empty, cache, good, 3000, 60000,
+	             user, sizeof(user)) == 0);
+	KR_CHECK_STR(user, "");
+	kr_passwd_free(&pw);
+	kr_auth_conf_free(&ac);
+	free(cache);
+}
+
 static double
 now_ms(void)
 {
@@ -883,6 +943,7 @@ main(void)
 	test_conf_check();
 	test_passwd_parse();
 	test_basic();
+	test_basic_cache();
 	test_basic_timing();
 	test_header();
 	test_www_authenticate();
