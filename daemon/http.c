@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "kr_alloc.h"
 #include "kr_outcome.h"
 #include "kr_version.h"
@@ -149,6 +150,7 @@ kr_req_free(struct kr_req *req)
 	kr_req_release(req);
 	kr_buf_free(&req->req_body);
 	kr_buf_free(&req->req_resp);
+	kr_buf_free(&req->req_hdrs);
 	kr_produce_free(&req->req_produce);
 	free(req->req_slots);
 	free(req->req_path);
@@ -210,7 +212,13 @@ kr_req_begin(struct kr_req *req, const char *url, const char *method)
 		req->req_close = 1;
 		return;
 	}
+	if (kr_access_check(req, method, url) != 0)
+		return;
 	if (kr_route_match(method, url, &req->req_route, err) != 0)
+		return;
+	if (req->req_route.rt_id >= KR_ROUTE_PRODUCE &&
+	    req->req_route.rt_id <= KR_ROUTE_PRODUCE_PARTITION &&
+	    kr_access_topic(req) != 0)
 		return;
 	ctype = MHD_lookup_connection_value(
 	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -598,6 +606,7 @@ kr_req_respond(struct kr_req *req)
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	size_t len = req->req_resp.len;
+	const char *h = req->req_hdrs.data, *end = h;
 	char retry[16];
 
 	resp = MHD_create_response_from_buffer(len,
@@ -616,6 +625,10 @@ kr_req_respond(struct kr_req *req)
 	if (req->req_close)
 		MHD_add_response_header(
 		    resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (h != NULL)
+		end = h + req->req_hdrs.len;
+	for (; h != NULL && h < end; h += strlen(h) + 1, h += strlen(h) + 1)
+		MHD_add_response_header(resp, h, h + strlen(h) + 1);
 	ret =
 	    MHD_queue_response(req->req_conn, (unsigned)req->req_status, resp);
 	MHD_destroy_response(resp);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "kr_alloc.h"
 #include "kr_buf.h"
 #include "kr_conf.h"
@@ -155,6 +156,8 @@ static void
 reload(struct kr_server *srv)
 {
 	struct kr_conf *old = srv->srv_conf, *conf;
+	struct kr_access *access = NULL;
+	char errstr[512];
 
 	if (old->conf_file == NULL) {
 		log_info("SIGHUP: no properties file to reload");
@@ -163,6 +166,12 @@ reload(struct kr_server *srv)
 	log_info("SIGHUP: reloading %s", old->conf_file);
 	kr_notify("RELOADING=1\nSTATUS=reloading %s", old->conf_file);
 	conf = load_conf(old->conf_file, 0);
+	if (conf != NULL &&
+	    (access = kr_access_load(conf, errstr, sizeof(errstr))) == NULL) {
+		log_emit(KR_LOG_ERR, "%s", errstr);
+		free_conf(conf);
+		conf = NULL;
+	}
 	if (conf == NULL) {
 		log_warnx("reload of %s failed; keeping the old configuration",
 		    old->conf_file);
@@ -182,6 +191,8 @@ reload(struct kr_server *srv)
 	log_set_json(conf->conf_log_json);
 	srv->srv_conf = conf;
 	free_conf(old);
+	kr_access_free(srv->srv_access);
+	srv->srv_access = access;
 	log_info("configuration reloaded");
 	kr_notify("READY=1\nSTATUS=configuration reloaded");
 }
@@ -375,7 +386,17 @@ main(int argc, char **argv)
 		srv.srv_conf = kr_calloc(1, sizeof(*srv.srv_conf));
 		kr_conf_demo(srv.srv_conf);
 	}
+	srv.srv_access = kr_access_load(srv.srv_conf, errstr, sizeof(errstr));
+	if (srv.srv_access == NULL) {
+		if (check)
+			printf("%s\n", errstr);
+		else
+			log_emit(KR_LOG_ERR, "%s", errstr);
+		free_conf(srv.srv_conf);
+		return 1;
+	}
 	if (check) {
+		kr_access_free(srv.srv_access);
 		printf("configuration OK\n");
 		free_conf(srv.srv_conf);
 		return 0;
@@ -426,6 +447,7 @@ main(int argc, char **argv)
 	close(srv.srv_epfd);
 	close(srv.srv_sigfd);
 	free_conf(srv.srv_conf);
+	kr_access_free(srv.srv_access);
 	kr_metrics_free(srv.srv_metrics);
 	log_info("stopped");
 	return srv.srv_exit_code;

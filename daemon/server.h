@@ -22,6 +22,7 @@
 
 struct kr_req;
 struct kr_aws_ctx;
+struct kr_access;
 
 /* One record's slot: what the delivery report fills in. A pointer to the
  * slot is the message's opaque. */
@@ -67,8 +68,9 @@ struct kr_req {
 	/* The prepared answer. */
 	int req_status;
 	struct kr_buf req_resp;
-	const char *req_ctype; /* Content-Type, or NULL for no body */
-	int req_retry_after;   /* seconds; 0: no Retry-After */
+	const char *req_ctype;  /* Content-Type, or NULL for no body */
+	int req_retry_after;    /* seconds; 0: no Retry-After */
+	struct kr_buf req_hdrs; /* extra headers: name\0value\0... */
 	/* For the access log. */
 	char req_client[64];
 	char req_method[16];
@@ -119,7 +121,8 @@ struct kr_server {
 	char srv_auth_error[512]; /* last authentication failure */
 	uint64_t srv_watchdog_us; /* sd_notify watchdog period/2, 0: off */
 	uint64_t srv_next_watchdog_us;
-	struct kr_aws_ctx *srv_aws; /* MSK IAM signer, when enabled */
+	struct kr_aws_ctx *srv_aws;   /* MSK IAM signer, when enabled */
+	struct kr_access *srv_access; /* goes with srv_conf */
 };
 
 /* Monotonic clock in microseconds. */

@@ -14,7 +14,9 @@ enum kr_status {
 	KR_E_BAD_REQUEST,         /* 400/400 wrong types, bad base64 */
 	KR_E_INVALID_TOPIC,       /* 400/40002 Kafka InvalidTopicException */
 	KR_E_UNAUTHORIZED,        /* 401/40101 Kafka authentication */
+	KR_E_UNAUTHENTICATED,     /* 401/401 HTTP authentication failed */
 	KR_E_FORBIDDEN,           /* 403/40301 Kafka authorization */
+	KR_E_DENIED,              /* 403/403 client address not allowed */
 	KR_E_NOT_FOUND,           /* 404/404 unknown path */
 	KR_E_TOPIC_NOT_FOUND,     /* 404/40401 */
 	KR_E_PARTITION_NOT_FOUND, /* 404/40402 */
