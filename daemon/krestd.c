@@ -85,7 +85,7 @@ report_log(const char *msg)
 /* Loads and checks path into a new configuration. Every diagnostic goes
  * to the log as "file:line: ..."; returns NULL when there is an error. */
 static struct kr_conf *
-load_conf(const char *path, int to_stdout)
+load_conf(const char *path, int to_stdout, int at_start)
 {
 	struct kr_buf text = KR_BUF_INIT, line = KR_BUF_INIT;
 	struct kr_conf *conf = kr_calloc(1, sizeof(*conf));
@@ -102,6 +102,9 @@ load_conf(const char *path, int to_stdout)
 	}
 	rc = kr_conf_parse(
 	    text.data != NULL ? text.data : "", text.len, path, conf, &diags);
+	/* At start, the file's own warnings already use its log.format. */
+	if (rc == 0 && !to_stdout && at_start)
+		log_set_json(conf->conf_log_json);
 	for (i = 0; i < diags.d_count; i++) {
 		kr_buf_reset(&line);
 		kr_diag_format(&diags.d_list[i], &line);
@@ -165,7 +168,7 @@ reload(struct kr_server *srv)
 	}
 	log_info("SIGHUP: reloading %s", old->conf_file);
 	kr_notify("RELOADING=1\nSTATUS=reloading %s", old->conf_file);
-	conf = load_conf(old->conf_file, 0);
+	conf = load_conf(old->conf_file, 0, 0);
 	if (conf != NULL &&
 	    (access = kr_access_load(conf, errstr, sizeof(errstr))) == NULL) {
 		log_emit(KR_LOG_ERR, "%s", errstr);
@@ -374,7 +377,7 @@ main(int argc, char **argv)
 	srv.srv_start_us = kr_now_us();
 	srv.srv_ready_deadline_us = srv.srv_start_us + KR_READY_WAIT_US;
 	if (optind < argc) {
-		srv.srv_conf = load_conf(argv[optind], check);
+		srv.srv_conf = load_conf(argv[optind], check, 1);
 		if (srv.srv_conf == NULL) {
 			if (check)
 				fprintf(stderr,

@@ -5,7 +5,7 @@ set -eu
 
 PKGS="gcc make pkg-config libmicrohttpd-dev librdkafka-dev libcjson-dev
 libssl-dev libcurl4-openssl-dev libmariadb-dev libcrypt-dev kcat python3 python3-botocore
-python3-requests nodejs
+python3-requests python3-yaml python3-seccomp nodejs
 clang libclang-rt-14-dev curl ca-certificates systemd mariadb-server"
 
 missing=""
