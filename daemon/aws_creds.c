@@ -1563,14 +1563,15 @@ kr_aws_get_creds(struct kr_aws_ctx *ctx, time_t now, struct kr_sigv4_creds *out,
 
 int
 kr_aws_msk_sign(struct kr_aws_ctx *ctx, time_t now, time_t sign_time,
-    struct kr_sigv4_result *res, int64_t *lifetime_ms, char *errstr,
-    size_t errlen)
+    struct kr_sigv4_result *res, int64_t *lifetime_ms, char *source,
+    size_t sourcelen, char *errstr, size_t errlen)
 {
 	struct kr_sigv4_creds cr = {0};
 	int64_t lim;
 	int rc = -1;
 
-	if (kr_aws_get_creds(ctx, now, &cr, NULL, 0, errstr, errlen) == -1)
+	if (kr_aws_get_creds(
+	        ctx, now, &cr, source, sourcelen, errstr, errlen) == -1)
 		return -1;
 	if (kr_sigv4_msk_token(&cr, ctx->ac_region, (int64_t)sign_time,
 	        KR_SIGV4_MSK_EXPIRES, ctx->ac_user_agent, res, errstr,
@@ -1596,8 +1597,8 @@ kr_aws_msk_token(struct kr_aws_ctx *ctx, time_t now, char **token,
 	int rc = -1;
 
 	*token = NULL;
-	if (kr_aws_msk_sign(ctx, now, now, &res, lifetime_ms, errstr, errlen) ==
-	    -1)
+	if (kr_aws_msk_sign(ctx, now, now, &res, lifetime_ms, NULL, 0, errstr,
+	        errlen) == -1)
 		goto done;
 	if (*lifetime_ms <= (int64_t)now * 1000) {
 		snprintf(errstr, errlen, "AWS credentials are expired");

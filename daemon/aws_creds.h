@@ -83,11 +83,13 @@ int kr_aws_get_creds(struct kr_aws_ctx *ctx, time_t now,
     size_t errlen);
 
 /* Signs the MSK IAM token at sign_time with credentials valid at now, into
- * res (zero-initialised; free with kr_sigv4_result_free()). Returns 0, or -1
- * with errstr set. Thread-safe, bounded like kr_aws_get_creds(). */
+ * res (zero-initialised; free with kr_sigv4_result_free()), and stores the
+ * lifetime to give librdkafka (see kr_aws_msk_token()) and, when source is
+ * not NULL, where the credentials came from. Returns 0, or -1 with errstr
+ * set. Thread-safe, bounded like kr_aws_get_creds(). */
 int kr_aws_msk_sign(struct kr_aws_ctx *ctx, time_t now, time_t sign_time,
-    struct kr_sigv4_result *res, int64_t *lifetime_ms, char *errstr,
-    size_t errlen);
+    struct kr_sigv4_result *res, int64_t *lifetime_ms, char *source,
+    size_t sourcelen, char *errstr, size_t errlen);
 
 /* For librdkafka's OAUTHBEARER refresh callback: a token signed at now and
  * its absolute expiry in epoch milliseconds, min(token expiry, credential

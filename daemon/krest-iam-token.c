@@ -36,6 +36,9 @@ usage(FILE *fp)
 	    "                         and where the credentials came from\n"
 	    "  --max-retries N        awsMaxRetries (default %d)\n"
 	    "  --max-backoff-ms N     awsMaxBackOffTimeMs (default %d)\n"
+	    "  --repeat N             sign N tokens, as krestd's refreshes "
+	    "would\n"
+	    "  --interval-ms M        M ms apart (default 1000)\n"
 	    "  --debug-creds          log the assumed role's ARN "
 	    "(awsDebugCreds)\n"
 	    "  -v, --verbose          log where the credentials come from\n",
@@ -69,6 +72,15 @@ parse_int(const char *s, int min, int max, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec d = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	while (nanosleep(&d, &d) == -1 && errno == EINTR)
+		;
 }
 
 /* Prints the URL with the value of X-Amz-Signature replaced. */
@@ -111,7 +123,9 @@ main(int argc, char **argv)
 		O_DECODE,
 		O_RETRIES,
 		O_BACKOFF,
-		O_DEBUG_CREDS
+		O_DEBUG_CREDS,
+		O_REPEAT,
+		O_INTERVAL
 	};
 	static const struct option longopts[] = {
 	    {"region", required_argument, NULL, O_REGION},
@@ -127,6 +141,8 @@ main(int argc, char **argv)
 	    {"max-retries", required_argument, NULL, O_RETRIES},
 	    {"max-backoff-ms", required_argument, NULL, O_BACKOFF},
 	    {"debug-creds", no_argument, NULL, O_DEBUG_CREDS},
+	    {"repeat", required_argument, NULL, O_REPEAT},
+	    {"interval-ms", required_argument, NULL, O_INTERVAL},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -136,7 +152,7 @@ main(int argc, char **argv)
 	struct kr_aws_ctx *ctx = NULL;
 	char err[1024], source[512];
 	int64_t sign_time = -1, lifetime_ms;
-	int c, decode = 0, rc = 1;
+	int c, i, decode = 0, rc = 1, repeat = 1, interval_ms = 1000;
 	time_t now;
 
 	kr_aws_opts_init(&opts);
@@ -191,6 +207,17 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case O_REPEAT:
+		case O_INTERVAL:
+			if (parse_int(optarg, c == O_REPEAT ? 1 : 0,
+			        c == O_REPEAT ? 100000 : 3600000,
+			        c == O_REPEAT ? &repeat : &interval_ms) == -1) {
+				fprintf(stderr,
+				    "krest-iam-token: bad number \"%s\"\n",
+				    optarg);
+				return 2;
+			}
+			break;
 		case O_DEBUG_CREDS:
 			opts.ao_debug_creds = 1;
 			break;
@@ -211,26 +238,27 @@ main(int argc, char **argv)
 	}
 	if ((ctx = kr_aws_new(&opts, err, sizeof(err))) == NULL)
 		goto fail;
-	now = time(NULL);
-	if (kr_aws_msk_sign(ctx, now, sign_time >= 0 ? (time_t)sign_time : now,
-	        &res, &lifetime_ms, err, sizeof(err)) == -1)
-		goto fail;
-	if (decode) {
-		/* The credentials are cached: this does not fetch again. */
-		struct kr_sigv4_creds cr = {0};
-
-		if (kr_aws_get_creds(ctx, now, &cr, source, sizeof(source), err,
+	for (i = 0; i < repeat; i++) {
+		if (i > 0)
+			sleep_ms(interval_ms);
+		now = time(NULL);
+		kr_sigv4_result_free(&res);
+		memset(&res, 0, sizeof(res));
+		if (kr_aws_msk_sign(ctx, now,
+		        sign_time >= 0 ? (time_t)sign_time : now, &res,
+		        &lifetime_ms, source, sizeof(source), err,
 		        sizeof(err)) == -1)
 			goto fail;
-		kr_sigv4_creds_clear(&cr);
-		print_decoded(&res, source, kr_aws_region(ctx), lifetime_ms);
-	} else {
-		printf("%s\n", res.rs_token.data);
-	}
-	if (fflush(stdout) == EOF) {
-		snprintf(
-		    err, sizeof(err), "writing the token: %s", strerror(errno));
-		goto fail;
+		if (decode)
+			print_decoded(
+			    &res, source, kr_aws_region(ctx), lifetime_ms);
+		else
+			printf("%s\n", res.rs_token.data);
+		if (fflush(stdout) == EOF) {
+			snprintf(err, sizeof(err), "writing the token: %s",
+			    strerror(errno));
+			goto fail;
+		}
 	}
 	rc = 0;
 	goto done;

@@ -88,6 +88,9 @@ class FakeAWS:
         self.imds_mode = "ok"          # ok, 401-first, 401, 404, hang,
         #                               malformed, token-403
         self.imds_expires_in = 6 * 3600
+        self.imds_served = 0           # credential documents served
+        self.imds_rotate = False       # a new access key id each time
+        self.imds_fail_after = None    # 500 after this many documents
         self.container_auth = "ctr-auth-token"
         self.container_mode = "ok"
         self.sts_region = "eu-west-1"
@@ -217,8 +220,16 @@ class FakeAWS:
         if hd.path == base + "krest-test-role":
             if self.imds_mode == "malformed":
                 return hd.reply(200, '{"Code": "Success", "AccessKeyId": ')
-            return hd.reply(200, creds_json(IMDS_CREDS,
-                                            self.imds_expires_in))
+            with self.lock:
+                n = self.imds_served
+                self.imds_served += 1
+            if self.imds_fail_after is not None and n >= self.imds_fail_after:
+                return hd.reply(500, "Internal Server Error")
+            creds = IMDS_CREDS
+            if self.imds_rotate:
+                creds = Credentials("ASIAIMDSROTATED%05d" % n,
+                                    creds.secret_key, creds.token)
+            return hd.reply(200, creds_json(creds, self.imds_expires_in))
         hd.reply(404, "Not Found")
 
     # ---- container -------------------------------------------------------
@@ -568,6 +579,52 @@ def test_lifetime_is_capped_by_the_credentials():
         fake.imds_expires_in = 30
         _, _, err = token_info(imds_env(tmp, fake), expect_ok=False)
         assert "expire in less than 60 s" in err
+
+
+def akids(out):
+    return [urllib.parse.parse_qs(urllib.parse.urlsplit(
+        b64url_decode(line)).query)["X-Amz-Credential"][0].split("/")[0]
+        for line in out.split()]
+
+
+def test_refresh_before_expiry():
+    """Credentials within 15 minutes of their expiry are fetched again at
+    the next signing; the IMDS session token is reused."""
+    with tempfile.TemporaryDirectory() as tmp, FakeAWS() as fake:
+        fake.imds_expires_in = 14 * 60
+        fake.imds_rotate = True
+        rc, out, err = run_tool(["--region", "eu-west-1", "--repeat", "3",
+                                 "--interval-ms", "50"],
+                                imds_env(tmp, fake), timeout=30)
+        assert rc == 0, err
+        assert akids(out) == ["ASIAIMDSROTATED%05d" % i for i in range(3)]
+        assert fake.count("PUT", "/latest/api/token") == 1
+        # Far from expiry: fetched once, then cached.
+        fake.imds_expires_in = 6 * 3600
+        fake.imds_served = 0
+        rc, out, err = run_tool(["--region", "eu-west-1", "--repeat", "3",
+                                 "--interval-ms", "50"],
+                                imds_env(tmp, fake), timeout=30)
+        assert rc == 0, err
+        assert akids(out) == ["ASIAIMDSROTATED00000"] * 3
+
+
+def test_failed_refresh_keeps_old_credentials():
+    """A failed refresh keeps the current credentials until shortly before
+    they expire, says so once, and does not hammer the endpoint."""
+    with tempfile.TemporaryDirectory() as tmp, FakeAWS() as fake:
+        fake.imds_expires_in = 14 * 60
+        fake.imds_fail_after = 1
+        rc, out, err = run_tool(["--region", "eu-west-1", "--repeat", "3",
+                                 "--interval-ms", "50", "--max-retries",
+                                 "0"], imds_env(tmp, fake), timeout=30)
+        assert rc == 0, err
+        assert akids(out) == [IMDS_CREDS.access_key] * 3
+        assert err.count("refreshing AWS credentials failed") == 1, err
+        assert "HTTP 500" in err and "keeping those from instance" in err
+        assert fake.imds_served == 2     # the third signing did not retry
+        for s in SECRETS:
+            assert s not in err
 
 
 def test_imds_expired_token_is_renewed():
