@@ -22,6 +22,7 @@
 #include "kr_status.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 
 #define KR_V2_JSON "application/vnd.kafka.v2+json"
 
@@ -216,6 +217,11 @@ kr_req_begin(struct kr_req *req, const char *url, const char *method)
 		return;
 	if (kr_route_match(method, url, &req->req_route, err) != 0)
 		return;
+	if (req->req_metrics_only && req->req_route.rt_id < KR_ROUTE_HEALTHZ) {
+		req->req_route.rt_id = KR_ROUTE_NONE;
+		kr_err_set(err, KR_E_NOT_FOUND, NULL);
+		return;
+	}
 	if (req->req_route.rt_id >= KR_ROUTE_PRODUCE &&
 	    req->req_route.rt_id <= KR_ROUTE_PRODUCE_PARTITION &&
 	    kr_access_topic(req) != 0)
@@ -640,7 +646,8 @@ kr_http_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **req_cls)
 {
-	struct kr_server *srv = cls;
+	struct kr_listen *li = cls;
+	struct kr_server *srv = li->li_srv;
 	struct kr_req *req = *req_cls;
 
 	(void)version;
@@ -651,6 +658,7 @@ kr_http_access(void *cls, struct MHD_Connection *conn, const char *url,
 		req->req_start_us = kr_now_us();
 		req->req_status = 0;
 		kr_produce_init(&req->req_produce);
+		req->req_metrics_only = li->li_metrics_only;
 		*req_cls = req;
 		srv->srv_nreqs++;
 		kr_req_begin(req, url, method);
@@ -771,69 +779,91 @@ kr_http_addr(const struct kr_listener *ls, struct sockaddr_storage *addr,
 	return 0;
 }
 
+/* Starts the libmicrohttpd daemon of listener i and adds it to the loop. */
+static int
+kr_http_listen(struct kr_server *srv, size_t i, char *errstr, size_t errlen)
+{
+	const struct kr_conf *conf = srv->srv_conf;
+	const struct kr_listener *ls = &conf->conf_listeners[i];
+	struct MHD_OptionItem tlsopt[4];
+	const union MHD_DaemonInfo *di;
+	struct sockaddr_storage addr;
+	struct epoll_event ev;
+	unsigned int flags;
+	size_t n = 0;
+
+	if (kr_http_addr(ls, &addr, errstr, errlen) != 0)
+		return -1;
+	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (strcmp(ls->ls_scheme, "https") == 0) {
+		flags |= MHD_USE_TLS;
+		tlsopt[n++] = (struct MHD_OptionItem){
+		    MHD_OPTION_HTTPS_MEM_KEY, 0, srv->srv_tls.tls_key};
+		tlsopt[n++] = (struct MHD_OptionItem){
+		    MHD_OPTION_HTTPS_MEM_CERT, 0, srv->srv_tls.tls_cert};
+		if (srv->srv_tls.tls_pass != NULL)
+			tlsopt[n++] = (struct MHD_OptionItem){
+			    MHD_OPTION_HTTPS_KEY_PASSWORD, 0,
+			    srv->srv_tls.tls_pass};
+	}
+	tlsopt[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	srv->srv_listen[i].li_srv = srv;
+	srv->srv_listen[i].li_metrics_only = ls->ls_metrics_only;
+	srv->srv_mhd[i] = MHD_start_daemon(flags, ls->ls_port, NULL, NULL,
+	    kr_http_access, &srv->srv_listen[i], MHD_OPTION_EXTERNAL_LOGGER,
+	    kr_http_mhd_log, srv, MHD_OPTION_SOCK_ADDR, &addr,
+	    MHD_OPTION_NOTIFY_COMPLETED, kr_http_completed, srv,
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)(conf->conf_idle_timeout_ms + 999) / 1000,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)conf->conf_max_connections,
+	    /* MHD 0.9.75 zeroes the whole pool for every request: keep it
+	     * small (headers are limited to 8 KiB, like Confluent's
+	     * max.request.header.size). */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+	    MHD_OPTION_ARRAY, tlsopt, MHD_OPTION_END);
+	if (srv->srv_mhd[i] == NULL) {
+		snprintf(errstr, errlen,
+		    "cannot listen on %s://%s:%u (address in use, not allowed, "
+		    "or a bad certificate)",
+		    ls->ls_scheme, ls->ls_host, ls->ls_port);
+		return -1;
+	}
+	srv->srv_nmhd = i + 1;
+	di = MHD_get_daemon_info(srv->srv_mhd[i], MHD_DAEMON_INFO_EPOLL_FD);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = 2 + i;
+	if (di == NULL ||
+	    epoll_ctl(srv->srv_epfd, EPOLL_CTL_ADD, di->epoll_fd, &ev) != 0) {
+		snprintf(errstr, errlen, "epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	log_info("listening on %s://%s:%u%s", ls->ls_scheme, ls->ls_host,
+	    ls->ls_port, ls->ls_metrics_only ? " (metrics only)" : "");
+	return 0;
+}
+
 int
 kr_http_start(struct kr_server *srv, char *errstr, size_t errlen)
 {
 	const struct kr_conf *conf = srv->srv_conf;
 	size_t i;
 
+	for (i = 0; i < conf->conf_nlisteners; i++)
+		if (strcmp(conf->conf_listeners[i].ls_scheme, "https") == 0 &&
+		    srv->srv_tls.tls_cert == NULL &&
+		    kr_tls_load(conf, &srv->srv_tls, errstr, errlen) != 0)
+			return -1;
 	srv->srv_mhd = kr_calloc(conf->conf_nlisteners, sizeof(*srv->srv_mhd));
-	for (i = 0; i < conf->conf_nlisteners; i++) {
-		const struct kr_listener *ls = &conf->conf_listeners[i];
-		const union MHD_DaemonInfo *di;
-		struct sockaddr_storage addr;
-		struct epoll_event ev;
-		unsigned int flags;
-
-		if (strcmp(ls->ls_scheme, "http") != 0) {
-			snprintf(errstr, errlen,
-			    "listener %s://%s:%u: only http:// listeners are "
-			    "supported so far",
-			    ls->ls_scheme, ls->ls_host, ls->ls_port);
+	srv->srv_listen =
+	    kr_calloc(conf->conf_nlisteners, sizeof(*srv->srv_listen));
+	for (i = 0; i < conf->conf_nlisteners; i++)
+		if (kr_http_listen(srv, i, errstr, errlen) != 0)
 			return -1;
-		}
-		if (kr_http_addr(ls, &addr, errstr, errlen) != 0)
-			return -1;
-		flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-		        MHD_USE_ERROR_LOG;
-		if (addr.ss_family == AF_INET6)
-			flags |= MHD_USE_IPv6;
-		srv->srv_mhd[i] = MHD_start_daemon(flags, ls->ls_port, NULL,
-		    NULL, kr_http_access, srv, MHD_OPTION_EXTERNAL_LOGGER,
-		    kr_http_mhd_log, srv, MHD_OPTION_SOCK_ADDR, &addr,
-		    MHD_OPTION_NOTIFY_COMPLETED, kr_http_completed, srv,
-		    MHD_OPTION_CONNECTION_TIMEOUT,
-		    (unsigned int)(conf->conf_idle_timeout_ms + 999) / 1000,
-		    MHD_OPTION_CONNECTION_LIMIT,
-		    (unsigned int)conf->conf_max_connections,
-		    /* MHD 0.9.75 zeroes the whole pool for every request:
-		     * keep it small (headers are limited to 8 KiB, like
-		     * Confluent's max.request.header.size). */
-		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
-		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-		    MHD_OPTION_END);
-		if (srv->srv_mhd[i] == NULL) {
-			snprintf(errstr, errlen,
-			    "cannot listen on %s://%s:%u (address in use, or "
-			    "not allowed)",
-			    ls->ls_scheme, ls->ls_host, ls->ls_port);
-			return -1;
-		}
-		srv->srv_nmhd = i + 1;
-		di = MHD_get_daemon_info(
-		    srv->srv_mhd[i], MHD_DAEMON_INFO_EPOLL_FD);
-		memset(&ev, 0, sizeof(ev));
-		ev.events = EPOLLIN;
-		ev.data.u64 = 2 + i;
-		if (di == NULL || epoll_ctl(srv->srv_epfd, EPOLL_CTL_ADD,
-		                      di->epoll_fd, &ev) != 0) {
-			snprintf(
-			    errstr, errlen, "epoll_ctl: %s", strerror(errno));
-			return -1;
-		}
-		log_info("listening on %s://%s:%u", ls->ls_scheme, ls->ls_host,
-		    ls->ls_port);
-	}
 	return 0;
 }
 
@@ -888,6 +918,9 @@ kr_http_stop(struct kr_server *srv)
 	for (i = 0; i < srv->srv_nmhd; i++)
 		MHD_stop_daemon(srv->srv_mhd[i]);
 	free(srv->srv_mhd);
+	free(srv->srv_listen);
 	srv->srv_mhd = NULL;
+	srv->srv_listen = NULL;
 	srv->srv_nmhd = 0;
+	kr_tls_free(&srv->srv_tls);
 }

@@ -335,16 +335,23 @@ static void
 banner(const struct kr_server *srv)
 {
 	const struct kr_listener *ls = &srv->srv_conf->conf_listeners[0];
-	const char *host = ls->ls_host;
+	const char *host;
+	size_t i;
 
+	for (i = 0; i < srv->srv_conf->conf_nlisteners; i++)
+		if (!srv->srv_conf->conf_listeners[i].ls_metrics_only) {
+			ls = &srv->srv_conf->conf_listeners[i];
+			break;
+		}
+	host = ls->ls_host;
 	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0 ||
 	    host[0] == '\0')
 		host = "127.0.0.1";
 	log_info("ready; try: curl -s -X POST -H 'Content-Type: "
 	         "application/vnd.kafka.json.v2+json' --data "
 	         "'{\"records\":[{\"value\":{\"hello\":\"krest\"}}]}' "
-	         "http://%s:%u/topics/demo.pin",
-	    host, ls->ls_port);
+	         "%s://%s:%u/topics/demo.pin",
+	    ls->ls_scheme, host, ls->ls_port);
 }
 
 int

@@ -19,6 +19,7 @@
 #include "kr_metrics.h"
 #include "kr_outcome.h"
 #include "kr_route.h"
+#include "tls.h"
 
 struct kr_req;
 struct kr_aws_ctx;
@@ -51,6 +52,7 @@ struct kr_req {
 	enum kr_format req_fmt;
 	struct kr_err req_err;  /* an error found before the body ended */
 	int req_close;          /* answer with Connection: close */
+	int req_metrics_only;   /* arrived on a metrics.listeners socket */
 	struct kr_buf req_body; /* the request body */
 	size_t req_body_seen;   /* bytes received (also when discarded) */
 	size_t req_max_body;    /* max.request.bytes at arrival */
@@ -86,12 +88,20 @@ struct kr_broker_stat {
 	double bs_rtt_s;   /* average round trip, seconds */
 };
 
+/* What the access handler of one listener gets as its closure. */
+struct kr_listen {
+	struct kr_server *li_srv;
+	int li_metrics_only; /* metrics.listeners: operational paths only */
+};
+
 struct kr_server {
 	struct kr_conf *srv_conf;    /* current configuration (owned) */
 	rd_kafka_t *srv_rk;          /* the one shared producer */
 	int srv_embedded;            /* rk owns the demo mock cluster */
 	struct MHD_Daemon **srv_mhd; /* one per listener */
 	size_t srv_nmhd;
+	struct kr_listen *srv_listen; /* one per listener */
+	struct kr_tls srv_tls;        /* https:// certificate and key */
 	int srv_epfd;                 /* the loop's epoll */
 	int srv_sigfd;                /* signalfd for TERM/INT/HUP */
 	int srv_kafka_efd;            /* eventfd of librdkafka's main queue */

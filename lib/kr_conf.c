@@ -623,6 +623,7 @@ enum kr_conf_kind {
 	KR_KEY_BOOTSTRAP, /* bootstrap.servers */
 	KR_KEY_IGNORE,    /* Confluent key with no effect on krest */
 	KR_KEY_STR,       /* string stored as char * at ck_off */
+	KR_KEY_METRICS,   /* metrics.listeners */
 	KR_KEY_WARN,      /* not implemented: warning unless empty or ck_ok */
 	KR_KEY_ERROR,     /* not implemented and unsafe to ignore: error
 	                     unless empty or ck_ok */
@@ -700,6 +701,7 @@ static const struct kr_conf_key kr_conf_keys[] = {
     KR_SPECIAL("ssl.keystore.type", KR_KEY_IGNORE),
     /* Confluent keys krest honours */
     KR_SPECIAL("listeners", KR_KEY_LISTENERS),
+    KR_SPECIAL("metrics.listeners", KR_KEY_METRICS),
     KR_SPECIAL("port", KR_KEY_PORT),
     KR_SPECIAL("bootstrap.servers", KR_KEY_BOOTSTRAP),
     KR_NUM("idle.timeout.ms", KR_KEY_INT, 0, 86400000, 30000,
@@ -854,6 +856,8 @@ kr_conf_typed(struct kr_conf_parser *p, const struct kr_conf_key *ck,
 		*(int *)(void *)(base + ck->ck_off) = (int)v;
 }
 
+static void kr_conf_metrics_listeners(
+    struct kr_conf_parser *p, const struct kr_conf_ent *ce);
 static void kr_conf_listeners(
     struct kr_conf_parser *p, const struct kr_conf_ent *ce);
 static void kr_conf_bootstrap(
@@ -876,6 +880,9 @@ kr_conf_known(struct kr_conf_parser *p, const struct kr_conf_key *ck,
 		break;
 	case KR_KEY_LISTENERS:
 		kr_conf_listeners(p, ce);
+		break;
+	case KR_KEY_METRICS:
+		kr_conf_metrics_listeners(p, ce);
 		break;
 	case KR_KEY_PORT:
 		p->cp_port_line = ce->ce_line;
@@ -993,6 +1000,7 @@ kr_conf_add_listener(struct kr_conf *conf, const char *scheme, const char *host,
 	ls->ls_scheme = kr_strdup(scheme);
 	ls->ls_host = hlen == 0 ? kr_strdup("0.0.0.0") : kr_strndup(host, hlen);
 	ls->ls_port = port;
+	ls->ls_metrics_only = 0;
 }
 
 /* Parses one listener URL (n bytes at s). */
@@ -1069,6 +1077,30 @@ kr_conf_listeners(struct kr_conf_parser *p, const struct kr_conf_ent *ce)
 {
 	p->cp_listeners_line = ce->ce_line;
 	kr_conf_each(p, ce->ce_value, ce->ce_line, kr_conf_listener);
+}
+
+/* metrics.listeners: listeners that serve only /metrics, /healthz and
+ * /readyz (for a scraper on a private address). */
+static void
+kr_conf_metrics_listeners(
+    struct kr_conf_parser *p, const struct kr_conf_ent *ce)
+{
+	size_t i = p->cp_conf->conf_nlisteners;
+
+	kr_conf_each(p, ce->ce_value, ce->ce_line, kr_conf_listener);
+	for (; i < p->cp_conf->conf_nlisteners; i++)
+		p->cp_conf->conf_listeners[i].ls_metrics_only = 1;
+}
+
+/* The number of listeners that serve the API. */
+static size_t
+kr_conf_api_listeners(const struct kr_conf *conf)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < conf->conf_nlisteners; i++)
+		n += conf->conf_listeners[i].ls_metrics_only == 0;
+	return n;
 }
 
 /* The AWS region of an MSK broker name: the label before
@@ -2511,7 +2543,7 @@ kr_conf_finish(struct kr_conf_parser *p)
 	struct kr_conf_ent *ce;
 
 	/* An empty listeners falls back to port, as in rest-utils. */
-	if (conf->conf_nlisteners == 0)
+	if (kr_conf_api_listeners(conf) == 0)
 		kr_conf_add_listener(conf, "http", "0.0.0.0", 7,
 		    (uint16_t)(p->cp_port != 0 ? p->cp_port
 		                               : KR_CONF_DEFAULT_PORT));

@@ -14,9 +14,11 @@
 
 /* One HTTP listener. */
 struct kr_listener {
-	char *ls_scheme;  /* "http" or "https" */
-	char *ls_host;    /* "0.0.0.0", "127.0.0.1", "::", a name */
-	uint16_t ls_port; /* 1..65535 */
+	char *ls_scheme;     /* "http" or "https" */
+	char *ls_host;       /* "0.0.0.0", "127.0.0.1", "::", a name */
+	uint16_t ls_port;    /* 1..65535 */
+	int ls_metrics_only; /* from metrics.listeners: /metrics, /healthz,
+	                        /readyz only */
 };
 
 /* One librdkafka property, in the order it must be applied. */
