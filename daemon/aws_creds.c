@@ -774,37 +774,28 @@ free_headers_secret(struct curl_slist *hdrs)
 	curl_slist_free_all(hdrs);
 }
 
-/* Calls AssumeRole (signed with src) or, when sp has a web identity token,
- * AssumeRoleWithWebIdentity (unsigned, src NULL). */
+/* POSTs body to the STS endpoint, signed with src (NULL: unsigned).
+ * Returns 0 when a response arrived (resp, t filled in), or -1 with fe
+ * set. */
 static int
-sts_call(struct kr_aws_ctx *ctx, const struct kr_sigv4_creds *src,
-    const struct kr_sigv4_sts_params *sp, struct fetch *fe)
+sts_send(struct kr_aws_ctx *ctx, const struct kr_sigv4_creds *src,
+    const struct kr_buf *body, const char *op, struct sts_target *t,
+    struct http_resp *resp, struct fetch *fe)
 {
-	const char *op = sp->sp_web_identity_token != NULL
-	                     ? "AssumeRoleWithWebIdentity"
-	                     : "AssumeRole";
 	struct kr_sigv4_result sig = {0};
-	struct kr_awsparse_sts sts = {0};
-	struct http_resp resp = {0};
 	struct http_req req = {0};
-	struct kr_buf body = KR_BUF_INIT;
-	struct sts_target t;
 	char err[1024];
 	int rc = -1;
 
-	if (sts_target(ctx, &t, fe) == -1)
+	if (sts_target(ctx, t, fe) == -1)
 		return -1;
-	if (kr_sigv4_sts_body(&body, sp, err, sizeof(err)) == -1) {
-		fe_error(fe, "STS %s: %s", op, err);
-		goto done;
-	}
-	req.hr_headers = add_header(NULL, "Host", t.st_host);
+	req.hr_headers = add_header(NULL, "Host", t->st_host);
 	req.hr_headers = add_header(
 	    req.hr_headers, "Content-Type", KR_SIGV4_STS_CONTENT_TYPE);
 	req.hr_headers = curl_slist_append(req.hr_headers, "Expect:");
 	if (src != NULL) {
-		if (kr_sigv4_sts_sign(src, t.st_host, t.st_region, time(NULL),
-		        body.data, body.len, &sig, err, sizeof(err)) == -1) {
+		if (kr_sigv4_sts_sign(src, t->st_host, t->st_region, time(NULL),
+		        body->data, body->len, &sig, err, sizeof(err)) == -1) {
 			fe_error(fe, "STS %s: %s", op, err);
 			goto done;
 		}
@@ -817,16 +808,45 @@ sts_call(struct kr_aws_ctx *ctx, const struct kr_sigv4_creds *src,
 		    req.hr_headers, "Authorization", sig.rs_authorization.data);
 	}
 	req.hr_method = "POST";
-	req.hr_url = t.st_url;
-	req.hr_body = body.data;
-	req.hr_bodylen = body.len;
+	req.hr_url = t->st_url;
+	req.hr_body = body->data;
+	req.hr_bodylen = body->len;
 	req.hr_connect_ms = 3000;
 	req.hr_total_ms = 10000;
-	if (http_do(&req, &resp, err, sizeof(err)) == -1) {
+	if (http_do(&req, resp, err, sizeof(err)) == -1) {
 		fe_error(fe, "STS %s: %s", op, err);
 		fe->fe_retryable = 1;
 		goto done;
 	}
+	rc = 0;
+done:
+	kr_sigv4_result_free(&sig);
+	free_headers_secret(req.hr_headers);
+	return rc;
+}
+
+/* Calls AssumeRole (signed with src) or, when sp has a web identity token,
+ * AssumeRoleWithWebIdentity (unsigned, src NULL). */
+static int
+sts_call(struct kr_aws_ctx *ctx, const struct kr_sigv4_creds *src,
+    const struct kr_sigv4_sts_params *sp, struct fetch *fe)
+{
+	const char *op = sp->sp_web_identity_token != NULL
+	                     ? "AssumeRoleWithWebIdentity"
+	                     : "AssumeRole";
+	struct kr_awsparse_sts sts = {0};
+	struct http_resp resp = {0};
+	struct kr_buf body = KR_BUF_INIT;
+	struct sts_target t;
+	char err[1024];
+	int rc = -1;
+
+	if (kr_sigv4_sts_body(&body, sp, err, sizeof(err)) == -1) {
+		fe_error(fe, "STS %s: %s", op, err);
+		goto done;
+	}
+	if (sts_send(ctx, src, &body, op, &t, &resp, fe) == -1)
+		goto done;
 	if (kr_awsparse_sts(resp.hs_body.data, resp.hs_body.len, &sts, err,
 	        sizeof(err)) == -1 ||
 	    resp.hs_status != 200) {
@@ -850,11 +870,39 @@ sts_call(struct kr_aws_ctx *ctx, const struct kr_sigv4_creds *src,
 	rc = 1;
 done:
 	kr_awsparse_sts_free(&sts);
-	kr_sigv4_result_free(&sig);
-	free_headers_secret(req.hr_headers);
 	buf_free_secret(&resp.hs_body);
 	buf_free_secret(&body);
 	return rc;
+}
+
+/* awsDebugCreds: logs the ARN of the identity behind creds (STS
+ * GetCallerIdentity). Failures are only logged. */
+static void
+log_caller_identity(struct kr_aws_ctx *ctx, const struct kr_sigv4_creds *cr)
+{
+	struct http_resp resp = {0};
+	struct kr_buf body = KR_BUF_INIT;
+	struct sts_target t;
+	struct fetch fe;
+	char err[512], *arn;
+
+	memset(&fe, 0, sizeof(fe));
+	kr_buf_puts(&body, "Action=GetCallerIdentity&Version=2011-06-15");
+	if (sts_send(ctx, cr, &body, "GetCallerIdentity", &t, &resp, &fe) ==
+	    -1) {
+		aws_log(
+		    ctx, KR_AWS_LOG_WARNING, "awsDebugCreds: %s", fe.fe_err);
+	} else if ((arn = kr_awsparse_caller_arn(resp.hs_body.data,
+	                resp.hs_body.len, err, sizeof(err))) == NULL) {
+		aws_log(ctx, KR_AWS_LOG_WARNING,
+		    "awsDebugCreds: GetCallerIdentity: HTTP %ld: %s",
+		    resp.hs_status, err);
+	} else {
+		aws_log(ctx, KR_AWS_LOG_INFO, "AWS caller identity: %s", arn);
+		free(arn);
+	}
+	buf_free_secret(&resp.hs_body);
+	kr_buf_free(&body);
 }
 
 /* AssumeRole with the credentials in fe, replacing them. */
@@ -1488,9 +1536,7 @@ install(struct kr_aws_ctx *ctx, struct fetch *fe)
 	    "AWS credentials from %s (access key %s), expire %s",
 	    ctx->ac_source, akid, exp);
 	if (ctx->ac_debug_creds)
-		aws_log(ctx, KR_AWS_LOG_INFO, "AWS caller identity: %s",
-		    ctx->ac_arn != NULL ? ctx->ac_arn
-		                        : "(not an assumed role; ARN unknown)");
+		log_caller_identity(ctx, &ctx->ac_creds);
 }
 
 static int

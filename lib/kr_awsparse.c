@@ -380,6 +380,27 @@ kr_awsparse_sts_free(struct kr_awsparse_sts *sts)
 	memset(sts, 0, sizeof(*sts));
 }
 
+char *
+kr_awsparse_caller_arn(const char *xml, size_t len, char *errstr, size_t errlen)
+{
+	struct span doc = {xml, len}, res;
+	struct kr_awsparse_sts sts = {0};
+	char *arn;
+
+	if (xml_find(doc, "GetCallerIdentityResult", &res) == -1) {
+		sts_error(doc, &sts, errstr, errlen);
+		kr_awsparse_sts_free(&sts);
+		return NULL;
+	}
+	if ((arn = xml_get(res, "Arn")) == NULL || arn[0] == '\0') {
+		snprintf(
+		    errstr, errlen, "GetCallerIdentity response has no Arn");
+		free(arn);
+		return NULL;
+	}
+	return arn;
+}
+
 /* ---- flat JSON ------------------------------------------------------- */
 
 /* A cursor over a JSON text. Only one level of object is kept; nested

@@ -37,6 +37,12 @@ int kr_awsparse_sts(const char *xml, size_t len, struct kr_awsparse_sts *out,
     char *errstr, size_t errlen);
 void kr_awsparse_sts_free(struct kr_awsparse_sts *sts);
 
+/* Parses an STS GetCallerIdentity response. Returns a new string with the
+ * caller's ARN (the caller frees it), or NULL with errstr set ("STS
+ * <Code>: <Message>" for an ErrorResponse). */
+char *kr_awsparse_caller_arn(
+    const char *xml, size_t len, char *errstr, size_t errlen);
+
 /* Parses credentials JSON as IMDS and the container endpoint return them
  * (AccessKeyId, SecretAccessKey, Token, Expiration; a "Code" other than
  * "Success" is an error) or as a credential_process prints them (Version 1,

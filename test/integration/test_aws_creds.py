@@ -57,6 +57,8 @@ RESP_OK = [r for r in _STS["response_examples"] if r["http_status"] == 200][0]
 RESP_DENIED = [r for r in _STS["response_examples"]
                if r["http_status"] == 403][0]
 ROLE_AKID = RESP_OK["expected"]["AccessKeyId"]
+ROLE_CREDS = Credentials(ROLE_AKID, RESP_OK["expected"]["SecretAccessKey"],
+                         RESP_OK["expected"]["SessionToken"])
 SECRETS += [RESP_OK["expected"]["SecretAccessKey"],
             RESP_OK["expected"]["SessionToken"]]
 WEB_TOKEN = _STS["web_identity_requests"][0]["params"]["WebIdentityToken"]
@@ -97,7 +99,7 @@ class FakeAWS:
         self.sts_mode = "ok"           # ok, denied, 500-twice, garbage
         self.sts_known = {c.access_key: c for c in (
             ENV_CREDS, DEV_CREDS, IMDS_CREDS, CONTAINER_CREDS,
-            PROCESS_CREDS)}
+            PROCESS_CREDS, ROLE_CREDS)}
         self.sts_errors = []           # why a request was refused
         self.lock = threading.Lock()
         self.counter = 0
@@ -285,9 +287,19 @@ class FakeAWS:
             xml = xml.replace("AssumeRoleResult",
                               "AssumeRoleWithWebIdentityResult")
             return hd.reply(200, self.fresh(xml), "text/xml")
-        if action != "AssumeRole":
+        if action not in ("AssumeRole", "GetCallerIdentity"):
             return hd.reply(400, "bad action")
         err = self.sts_verify(hd, body)
+        if err is None and action == "GetCallerIdentity":
+            akid = re.search(r"Credential=([A-Z0-9]+)/",
+                             hd.headers["Authorization"]).group(1)
+            arn = RESP_OK["expected"]["AssumedRoleUser.Arn"] \
+                if akid == ROLE_AKID else \
+                "arn:aws:iam::123456789012:user/%s" % akid
+            return hd.reply(200, "<GetCallerIdentityResponse><GetCaller"
+                            "IdentityResult><Arn>%s</Arn><UserId>X</UserId>"
+                            "</GetCallerIdentityResult></GetCallerIdentity"
+                            "Response>" % arn, "text/xml")
         if err is not None:
             self.sts_errors.append(err)
             return hd.reply(403, RESP_DENIED["xml"].replace(
@@ -433,6 +445,26 @@ def test_environment():
         assert f["akid"] == ENV_CREDS.access_key
         assert f["credentials"].startswith("environment")
         assert "X-Amz-Security-Token=env%2Bsession%2Ftoken%3D%3D" in f["url"]
+
+
+def test_debug_creds_logs_the_caller_arn():
+    with tempfile.TemporaryDirectory() as tmp, FakeAWS() as fake:
+        env = aws_env(tmp, AWS_ACCESS_KEY_ID=ENV_CREDS.access_key,
+                      AWS_SECRET_ACCESS_KEY=ENV_CREDS.secret_key,
+                      AWS_SESSION_TOKEN=ENV_CREDS.token,
+                      AWS_ENDPOINT_URL_STS=fake.url)
+        _, _, err = token_info(env, ["--debug-creds"])
+        assert not fake.sts_errors, fake.sts_errors
+        assert "AWS caller identity: arn:aws:iam::123456789012:user/" \
+            "ASIAENVTEST000000001" in err
+        # Without --debug-creds no STS call is made.
+        fake.requests.clear()
+        token_info(env)
+        assert fake.count("POST", "/") == 0
+        # A failing GetCallerIdentity is only a warning.
+        fake.sts_known.pop(ENV_CREDS.access_key)
+        _, _, err = token_info(env, ["--debug-creds"])
+        assert "warning: awsDebugCreds: GetCallerIdentity: HTTP 403" in err
 
 
 def test_environment_partial_is_an_error():

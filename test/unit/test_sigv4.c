@@ -269,6 +269,27 @@ test_sts_xml_edge(void)
 }
 
 static void
+test_caller_identity(void)
+{
+	const char *ok =
+	    "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/"
+	    "2011-06-15/\">\n<GetCallerIdentityResult>\n"
+	    "<Arn>arn:aws:sts::123456789012:assumed-role/r/i-0abc</Arn>\n"
+	    "<UserId>AROAX:i-0abc</UserId><Account>123456789012</Account>"
+	    "</GetCallerIdentityResult></GetCallerIdentityResponse>";
+	const char *denied = resp_vectors[1].xml;
+	char err[512], *arn;
+
+	arn = kr_awsparse_caller_arn(ok, strlen(ok), err, sizeof(err));
+	KR_CHECK_STR(arn, "arn:aws:sts::123456789012:assumed-role/r/i-0abc");
+	free(arn);
+	KR_CHECK(kr_awsparse_caller_arn(
+	             denied, strlen(denied), err, sizeof(err)) == NULL);
+	KR_CHECK(strncmp(err, "STS AccessDenied: User: ", 24) == 0);
+	KR_CHECK(kr_awsparse_caller_arn("<x/>", 4, err, sizeof(err)) == NULL);
+}
+
+static void
 test_encode(void)
 {
 	static const struct {
@@ -647,6 +668,7 @@ main(void)
 	test_wi_vectors();
 	test_resp_vectors();
 	test_sts_xml_edge();
+	test_caller_identity();
 	test_encode();
 	test_canonical_query();
 	test_signing_key_doc();
