@@ -667,11 +667,10 @@ static const char kr_conf_no_schema[] =
     "krest serves only the json and binary embedded formats; there is no "
     "Schema Registry support";
 static const char kr_conf_no_tls[] =
-    "krest does not serve https listeners itself yet; terminate TLS in "
-    "front of it (API Gateway, a load balancer)";
+    "https listeners use ssl.certificate.location and ssl.key.location, or "
+    "ssl.keystore.location, with GnuTLS's default protocols and ciphers";
 static const char kr_conf_no_cors[] =
-    "CORS is not implemented; answer OPTIONS in front of krest (API "
-    "Gateway does)";
+    "OPTIONS requests are always answered (CORS preflights by krest)";
 static const char kr_conf_no_rate[] = "rate limiting is not implemented";
 
 /* Exact names come before the prefixes they would also match. */
@@ -757,7 +756,8 @@ static const struct kr_conf_key kr_conf_keys[] = {
         "krest does not gzip responses"),
     KR_UNSUPPORTED("listener.protocol.map", KR_KEY_WARN, NULL,
         "named listeners are not supported; use http:// listeners"),
-    KR_UNSUPPORTED("access.control.*", KR_KEY_WARN, NULL, kr_conf_no_cors),
+    KR_UNSUPPORTED("access.control.*", KR_KEY_WARN, NULL,
+        "this CORS setting is not implemented"),
     KR_UNSUPPORTED(
         "reject.options.request", KR_KEY_WARN, "false", kr_conf_no_cors),
     KR_UNSUPPORTED("response.http.headers.config", KR_KEY_WARN, NULL,

@@ -86,8 +86,11 @@ if [ -f doc/krestd.8 ]; then
 	install -m 0644 doc/krestd.8 "$man8dir/krestd.8"
 	say "$man8dir/krestd.8"
 fi
-if [ -f doc/configuration.md ]; then
-	install -m 0644 doc/configuration.md "$docdir/configuration.md"
+# The key table lives in the README; install it as its own page.
+if [ -f README.md ]; then
+	sed -n '/^## Configuration$/,/^## MSK IAM$/p' README.md | sed '$d' \
+		> "$docdir/configuration.md"
+	chmod 0644 "$docdir/configuration.md"
 fi
 
 # The configuration: the admin's copy is never replaced. It is readable by
