@@ -115,6 +115,96 @@ kr_wait_remove(struct kr_server *srv, struct kr_req *req)
 	req->req_next = req->req_prev = NULL;
 }
 
+/* ---- connections and their header deadline ----------------------------- */
+
+static void
+kr_conn_unlist(struct kr_server *srv, struct kr_conn *kc)
+{
+	if (!kc->kc_listed)
+		return;
+	if (kc->kc_prev != NULL)
+		kc->kc_prev->kc_next = kc->kc_next;
+	else
+		srv->srv_conn_head = kc->kc_next;
+	if (kc->kc_next != NULL)
+		kc->kc_next->kc_prev = kc->kc_prev;
+	else
+		srv->srv_conn_tail = kc->kc_prev;
+	kc->kc_next = kc->kc_prev = NULL;
+	kc->kc_listed = 0;
+}
+
+/* Starts the wait for the next request head (deadlines only grow, so the
+ * list stays in order by appending). */
+static void
+kr_conn_list(struct kr_server *srv, struct kr_conn *kc)
+{
+	kr_conn_unlist(srv, kc);
+	kc->kc_deadline_us =
+	    kr_now_us() +
+	    (uint64_t)srv->srv_conf->conf_header_timeout_ms * 1000u;
+	kc->kc_prev = srv->srv_conn_tail;
+	if (srv->srv_conn_tail != NULL)
+		srv->srv_conn_tail->kc_next = kc;
+	else
+		srv->srv_conn_head = kc;
+	srv->srv_conn_tail = kc;
+	kc->kc_listed = 1;
+}
+
+static struct kr_conn *
+kr_conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void
+kr_http_connection(void *cls, struct MHD_Connection *conn,
+    void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+	struct kr_server *srv = cls;
+	struct kr_conn *kc = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		kc = kr_calloc(1, sizeof(*kc));
+		kc->kc_conn = conn;
+		*socket_context = kc;
+		srv->srv_nconns++;
+		kr_conn_list(srv, kc);
+		return;
+	}
+	if (kc == NULL)
+		return;
+	kr_conn_unlist(srv, kc);
+	srv->srv_nconns--;
+	free(kc);
+	*socket_context = NULL;
+}
+
+/* Shuts down connections that have not sent a request head in time;
+ * libmicrohttpd sees the end of the stream and closes them. */
+static void
+kr_conn_expire(struct kr_server *srv, uint64_t now_us)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct kr_conn *kc;
+
+	while (
+	    (kc = srv->srv_conn_head) != NULL && kc->kc_deadline_us <= now_us) {
+		kr_conn_unlist(srv, kc);
+		ci = MHD_get_connection_info(
+		    kc->kc_conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci != NULL)
+			shutdown(ci->connect_fd, SHUT_RDWR);
+		log_debug("closing a connection that sent no request head in "
+		          "%d ms (request.header.timeout.ms)",
+		    srv->srv_conf->conf_header_timeout_ms);
+	}
+}
+
 /* ---- request lifetime --------------------------------------------------- */
 
 /* max.inflight.bytes accounting: a request holds its buffered body, then
@@ -260,6 +350,13 @@ kr_req_body(struct kr_req *req, const char *data, size_t len)
 	req->req_body_seen += len;
 	if (req->req_body_seen / 2 > req->req_max_body + (1u << 20))
 		return -1;
+	/* A body trickled past request.body.timeout.ms is cut off. */
+	if (kr_now_us() - req->req_start_us >
+	    (uint64_t)req->req_srv->srv_conf->conf_body_timeout_ms * 1000u) {
+		log_debug("closing a connection whose body took longer than "
+		          "request.body.timeout.ms");
+		return -1;
+	}
 	if (req->req_err.err_status != KR_OK)
 		return 0; /* read and discarded, to keep the connection */
 	if (req->req_body_seen > req->req_max_body) {
@@ -593,6 +690,7 @@ kr_req_record_done(struct kr_req *req)
 void
 kr_http_expire(struct kr_server *srv, uint64_t now_us)
 {
+	kr_conn_expire(srv, now_us);
 	while (srv->srv_wait_head != NULL &&
 	       srv->srv_wait_head->req_deadline_us <= now_us) {
 		struct kr_req *req = srv->srv_wait_head;
@@ -649,6 +747,7 @@ kr_http_access(void *cls, struct MHD_Connection *conn, const char *url,
 	struct kr_listen *li = cls;
 	struct kr_server *srv = li->li_srv;
 	struct kr_req *req = *req_cls;
+	struct kr_conn *kc;
 
 	(void)version;
 	if (req == NULL) {
@@ -660,6 +759,8 @@ kr_http_access(void *cls, struct MHD_Connection *conn, const char *url,
 		kr_produce_init(&req->req_produce);
 		req->req_metrics_only = li->li_metrics_only;
 		*req_cls = req;
+		if ((kc = kr_conn_of(conn)) != NULL)
+			kr_conn_unlist(srv, kc);
 		srv->srv_nreqs++;
 		kr_req_begin(req, url, method);
 		/* Too large by Content-Length: answer before reading. */
@@ -713,8 +814,8 @@ kr_http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct kr_server *srv = cls;
 	struct kr_req *req = *req_cls;
 	struct log_access la;
+	struct kr_conn *kc;
 
-	(void)conn;
 	if (req == NULL)
 		return;
 	*req_cls = NULL;
@@ -737,6 +838,10 @@ kr_http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	kr_metrics_http(srv->srv_metrics, kr_req_mroute(req), la.la_status);
 	srv->srv_nreqs--;
 	kr_wait_remove(srv, req);
+	/* Kept alive: the next request head has its own deadline. */
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK &&
+	    (kc = kr_conn_of(conn)) != NULL)
+		kr_conn_list(srv, kc);
 	req->req_completed = 1;
 	if (req->req_outstanding > 0) {
 		srv->srv_norphans++;
@@ -815,6 +920,9 @@ kr_http_listen(struct kr_server *srv, size_t i, char *errstr, size_t errlen)
 	    kr_http_access, &srv->srv_listen[i], MHD_OPTION_EXTERNAL_LOGGER,
 	    kr_http_mhd_log, srv, MHD_OPTION_SOCK_ADDR, &addr,
 	    MHD_OPTION_NOTIFY_COMPLETED, kr_http_completed, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, kr_http_connection, srv,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)conf->conf_max_connections_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)(conf->conf_idle_timeout_ms + 999) / 1000,
 	    MHD_OPTION_CONNECTION_LIMIT,

@@ -88,6 +88,17 @@ struct kr_broker_stat {
 	double bs_rtt_s;   /* average round trip, seconds */
 };
 
+/* One TCP connection (libmicrohttpd's socket context), on the header
+ * deadline list while it has not sent a complete request head: the idle
+ * timer alone lets a client trickle headers forever. */
+struct kr_conn {
+	struct MHD_Connection *kc_conn;
+	uint64_t kc_deadline_us; /* close if no request head by then */
+	int kc_listed;           /* on srv_conn_head's list */
+	struct kr_conn *kc_next;
+	struct kr_conn *kc_prev;
+};
+
 /* What the access handler of one listener gets as its closure. */
 struct kr_listen {
 	struct kr_server *li_srv;
@@ -100,7 +111,10 @@ struct kr_server {
 	int srv_embedded;            /* rk owns the demo mock cluster */
 	struct MHD_Daemon **srv_mhd; /* one per listener */
 	size_t srv_nmhd;
-	struct kr_listen *srv_listen; /* one per listener */
+	struct kr_listen *srv_listen;  /* one per listener */
+	struct kr_conn *srv_conn_head; /* header deadlines, oldest first */
+	struct kr_conn *srv_conn_tail;
+	size_t srv_nconns;            /* open connections */
 	struct kr_tls srv_tls;        /* https:// certificate and key */
 	int srv_epfd;                 /* the loop's epoll */
 	int srv_sigfd;                /* signalfd for TERM/INT/HUP */

@@ -691,6 +691,12 @@ static const struct kr_conf_key kr_conf_keys[] = {
     KR_NUM("max.inflight.bytes", KR_KEY_SIZE, 1048576, 1099511627776LL,
         67108864, conf_max_inflight_bytes),
     KR_NUM("embedded.brokers", KR_KEY_INT, 1, 16, 3, conf_embedded_brokers),
+    KR_NUM("request.header.timeout.ms", KR_KEY_INT, 1000, 3600000, 30000,
+        conf_header_timeout_ms),
+    KR_NUM("request.body.timeout.ms", KR_KEY_INT, 1000, 3600000, 60000,
+        conf_body_timeout_ms),
+    KR_NUM("max.connections.per.ip", KR_KEY_INT, 0, 1000000, 0,
+        conf_max_connections_per_ip),
     /* TLS of https:// listeners (Confluent's keystore, or PEM files) */
     KR_STR("ssl.certificate.location", conf_tls_cert),
     KR_STR("ssl.key.location", conf_tls_key),

@@ -86,19 +86,22 @@ struct kr_conf {
 	size_t conf_nconsumer;
 	struct kr_iam conf_iam;
 	/* krest's own keys */
-	size_t conf_max_request_bytes;  /* max.request.bytes, 10485760 */
-	int conf_produce_timeout_ms;    /* produce.timeout.ms, 25000 */
-	int conf_confluent_status;      /* produce.response.status: honest 0,
-	                                   confluent 1 */
-	int conf_unknown_topic_ms;      /* produce.unknown.topic.ms, 2000 */
-	int conf_log_json;              /* log.format: text 0, json 1 */
-	int conf_http_threads;          /* http.threads, 1 (1..64) */
-	int conf_max_connections;       /* max.connections, 10000 */
-	size_t conf_max_inflight_bytes; /* max.inflight.bytes, 67108864 */
-	int conf_idle_timeout_ms;       /* idle.timeout.ms, 30000 */
-	int conf_shutdown_graceful_ms;  /* shutdown.graceful.ms, 5000 */
-	int conf_secrets;               /* 1: the file holds a secret value */
-	struct kr_auth_conf conf_auth;  /* who may post (lib/kr_auth.h) */
+	size_t conf_max_request_bytes;   /* max.request.bytes, 10485760 */
+	int conf_produce_timeout_ms;     /* produce.timeout.ms, 25000 */
+	int conf_confluent_status;       /* produce.response.status: honest 0,
+	                                    confluent 1 */
+	int conf_unknown_topic_ms;       /* produce.unknown.topic.ms, 2000 */
+	int conf_log_json;               /* log.format: text 0, json 1 */
+	int conf_http_threads;           /* http.threads, 1 (1..64) */
+	int conf_max_connections;        /* max.connections, 10000 */
+	size_t conf_max_inflight_bytes;  /* max.inflight.bytes, 67108864 */
+	int conf_idle_timeout_ms;        /* idle.timeout.ms, 30000 */
+	int conf_shutdown_graceful_ms;   /* shutdown.graceful.ms, 5000 */
+	int conf_header_timeout_ms;      /* request.header.timeout.ms, 30000 */
+	int conf_body_timeout_ms;        /* request.body.timeout.ms, 60000 */
+	int conf_max_connections_per_ip; /* max.connections.per.ip, 0: off */
+	int conf_secrets;                /* 1: the file holds a secret value */
+	struct kr_auth_conf conf_auth;   /* who may post (lib/kr_auth.h) */
 	/* TLS of https:// listeners: PEM files, or a PKCS#12 keystore. */
 	char *conf_tls_cert;              /* ssl.certificate.location (krest) */
 	char *conf_tls_key;               /* ssl.key.location (krest) */
