@@ -830,7 +830,7 @@ kr_http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? req->req_status : 499;
 	la.la_records = (unsigned long)req->req_produce.pr_count;
 	la.la_bytes = (unsigned long)req->req_body_seen;
-	la.la_ms = (double)(kr_now_us() - req->req_start_us) / 1000.0;
+	la.la_us = kr_now_us() - req->req_start_us;
 	/* Probes of /healthz, /readyz and /metrics are not worth a line
 	 * each, except with -v. */
 	if (req->req_route.rt_id < KR_ROUTE_HEALTHZ || log_verbose())

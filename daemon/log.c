@@ -53,18 +53,31 @@ log_level_name(int prio)
 	}
 }
 
-/* Appends an ISO-8601 UTC timestamp with milliseconds. */
+/* Appends an ISO-8601 UTC timestamp with milliseconds. The date part is
+ * formatted once per second per thread: the access log calls this for
+ * every request. */
 static void
 log_time(struct kr_buf *buf)
 {
-	struct timeval tv;
+	static __thread time_t cached_sec = -1;
+	static __thread char cached[24];
+	struct timespec ts;
 	struct tm tm;
-	char ts[32];
+	char ms[8];
 
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	kr_buf_printf(buf, "%s.%03ldZ", ts, (long)(tv.tv_usec / 1000));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != cached_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_sec = ts.tv_sec;
+	}
+	kr_buf_puts(buf, cached);
+	ms[0] = '.';
+	ms[1] = (char)('0' + ts.tv_nsec / 100000000);
+	ms[2] = (char)('0' + ts.tv_nsec / 10000000 % 10);
+	ms[3] = (char)('0' + ts.tv_nsec / 1000000 % 10);
+	ms[4] = 'Z';
+	kr_buf_append(buf, ms, 5);
 }
 
 static void
@@ -221,11 +234,27 @@ log_jfield(struct kr_buf *buf, const char *name, const char *value)
 		kr_buf_json_str(buf, value, strlen(value));
 }
 
+/* Appends a microsecond count as milliseconds with three decimals. */
+static void
+log_ms(struct kr_buf *buf, uint64_t us)
+{
+	char frac[4];
+
+	kr_buf_put_u64(buf, us / 1000);
+	frac[0] = '.';
+	frac[1] = (char)('0' + us % 1000 / 100);
+	frac[2] = (char)('0' + us % 100 / 10);
+	frac[3] = (char)('0' + us % 10);
+	kr_buf_append(buf, frac, 4);
+}
+
+/* Formatted by hand: this runs once per request. */
 void
 log_access(const struct log_access *la)
 {
 	struct kr_buf buf = KR_BUF_INIT;
 
+	kr_buf_reserve(&buf, 256);
 	if (log_json) {
 		kr_buf_puts(&buf, "{\"time\":\"");
 		log_time(&buf);
@@ -235,21 +264,39 @@ log_access(const struct log_access *la)
 		log_jfield(&buf, "trace", la->la_trace);
 		log_jfield(&buf, "method", la->la_method);
 		log_jfield(&buf, "path", la->la_path);
-		kr_buf_printf(&buf,
-		    ",\"status\":%d,\"records\":%lu,\"bytes\":%lu,"
-		    "\"latency_ms\":%.3f}\n",
-		    la->la_status, la->la_records, la->la_bytes, la->la_ms);
+		kr_buf_puts(&buf, ",\"status\":");
+		kr_buf_put_u64(&buf, (uint64_t)la->la_status);
+		kr_buf_puts(&buf, ",\"records\":");
+		kr_buf_put_u64(&buf, la->la_records);
+		kr_buf_puts(&buf, ",\"bytes\":");
+		kr_buf_put_u64(&buf, la->la_bytes);
+		kr_buf_puts(&buf, ",\"latency_ms\":");
+		log_ms(&buf, la->la_us);
+		kr_buf_puts(&buf, "}\n");
 	} else {
-		kr_buf_printf(&buf, "<%d>", KR_LOG_INFO);
+		kr_buf_puts(&buf, "<6>");
 		log_time(&buf);
-		kr_buf_printf(&buf,
-		    " %s access: %s xff=%s trace=%s \"%s %s\" %d "
-		    "records=%lu bytes=%lu %.3fms\n",
-		    log_name, la->la_client,
-		    la->la_xff != NULL ? la->la_xff : "-",
-		    la->la_trace != NULL ? la->la_trace : "-", la->la_method,
-		    la->la_path, la->la_status, la->la_records, la->la_bytes,
-		    la->la_ms);
+		kr_buf_putc(&buf, ' ');
+		kr_buf_puts(&buf, log_name);
+		kr_buf_puts(&buf, " access: ");
+		kr_buf_puts(&buf, la->la_client);
+		kr_buf_puts(&buf, " xff=");
+		kr_buf_puts(&buf, la->la_xff != NULL ? la->la_xff : "-");
+		kr_buf_puts(&buf, " trace=");
+		kr_buf_puts(&buf, la->la_trace != NULL ? la->la_trace : "-");
+		kr_buf_puts(&buf, " \"");
+		kr_buf_puts(&buf, la->la_method);
+		kr_buf_putc(&buf, ' ');
+		kr_buf_puts(&buf, la->la_path);
+		kr_buf_puts(&buf, "\" ");
+		kr_buf_put_u64(&buf, (uint64_t)la->la_status);
+		kr_buf_puts(&buf, " records=");
+		kr_buf_put_u64(&buf, la->la_records);
+		kr_buf_puts(&buf, " bytes=");
+		kr_buf_put_u64(&buf, la->la_bytes);
+		kr_buf_putc(&buf, ' ');
+		log_ms(&buf, la->la_us);
+		kr_buf_puts(&buf, "ms\n");
 	}
 	log_write(&buf);
 	kr_buf_free(&buf);

@@ -7,6 +7,7 @@
 #define KR_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 /* sd-daemon priorities (syslog levels). */
 #define KR_LOG_ERR     3
@@ -45,7 +46,7 @@ struct log_access {
 	int la_status;
 	unsigned long la_records;
 	unsigned long la_bytes; /* request body bytes */
-	double la_ms;           /* latency in milliseconds */
+	uint64_t la_us;         /* latency in microseconds */
 };
 void log_access(const struct log_access *la);
 

@@ -89,6 +89,19 @@ kr_buf_printf(struct kr_buf *buf, const char *fmt, ...)
 }
 
 void
+kr_buf_put_u64(struct kr_buf *buf, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0;
+
+	do {
+		digits[sizeof(digits) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	kr_buf_append(buf, digits + sizeof(digits) - n, n);
+}
+
+void
 kr_buf_json_str(struct kr_buf *buf, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct kr_buf {
 	char *data; /* NULL until the first append */
@@ -28,6 +29,8 @@ void kr_buf_printf(struct kr_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void kr_buf_vprintf(struct kr_buf *buf, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/* Appends v in decimal. */
+void kr_buf_put_u64(struct kr_buf *buf, uint64_t v);
 /* Appends s as a JSON string literal, quotes included, escaped the way
  * Jackson writes it: only '"', '\\' and control characters are escaped;
  * other bytes (UTF-8) are copied as they are. */

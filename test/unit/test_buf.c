@@ -50,9 +50,26 @@ test_growth(void)
 	free(p);
 }
 
+static void
+test_u64(void)
+{
+	struct kr_buf buf = KR_BUF_INIT;
+
+	kr_buf_put_u64(&buf, 0);
+	kr_buf_putc(&buf, ' ');
+	kr_buf_put_u64(&buf, 7);
+	kr_buf_putc(&buf, ' ');
+	kr_buf_put_u64(&buf, 1234567890);
+	kr_buf_putc(&buf, ' ');
+	kr_buf_put_u64(&buf, UINT64_MAX);
+	KR_CHECK_STR(buf.data, "0 7 1234567890 18446744073709551615");
+	kr_buf_free(&buf);
+}
+
 int
 main(void)
 {
+	test_u64();
 	test_json_str();
 	test_growth();
 	return KR_TEST_DONE("test_buf");
