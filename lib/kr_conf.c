@@ -685,7 +685,6 @@ static const struct kr_conf_key kr_conf_keys[] = {
     KR_NUM("produce.unknown.topic.ms", KR_KEY_INT, 0, 3600000,
         KR_CONF_UNKNOWN_TOPIC_MS, conf_unknown_topic_ms),
     KR_ENUM("log.format", "text|json", conf_log_json),
-    KR_NUM("http.threads", KR_KEY_INT, 1, 64, 1, conf_http_threads),
     KR_NUM(
         "max.connections", KR_KEY_INT, 1, 1000000, 10000, conf_max_connections),
     KR_NUM("max.inflight.bytes", KR_KEY_SIZE, 1048576, 1099511627776LL,
@@ -2758,15 +2757,14 @@ kr_conf_dump(const struct kr_conf *conf, struct kr_buf *out)
 	kr_buf_printf(out,
 	    "max.request.bytes: %zu\nproduce.timeout.ms: %d\n"
 	    "produce.response.status: %s\nproduce.unknown.topic.ms: %d\n"
-	    "log.format: %s\nhttp.threads: %d\nmax.connections: %d\n"
+	    "log.format: %s\nmax.connections: %d\n"
 	    "max.inflight.bytes: %zu\nidle.timeout.ms: %d\n"
 	    "shutdown.graceful.ms: %d\n",
 	    conf->conf_max_request_bytes, conf->conf_produce_timeout_ms,
 	    conf->conf_confluent_status ? "confluent" : "honest",
 	    conf->conf_unknown_topic_ms, conf->conf_log_json ? "json" : "text",
-	    conf->conf_http_threads, conf->conf_max_connections,
-	    conf->conf_max_inflight_bytes, conf->conf_idle_timeout_ms,
-	    conf->conf_shutdown_graceful_ms);
+	    conf->conf_max_connections, conf->conf_max_inflight_bytes,
+	    conf->conf_idle_timeout_ms, conf->conf_shutdown_graceful_ms);
 	kr_conf_dump_kvs(
 	    out, "producer", conf->conf_producer, conf->conf_nproducer);
 	kr_conf_dump_kvs(out, "admin", conf->conf_admin, conf->conf_nadmin);

@@ -92,7 +92,6 @@ struct kr_conf {
 	                                    confluent 1 */
 	int conf_unknown_topic_ms;       /* produce.unknown.topic.ms, 2000 */
 	int conf_log_json;               /* log.format: text 0, json 1 */
-	int conf_http_threads;           /* http.threads, 1 (1..64) */
 	int conf_max_connections;        /* max.connections, 10000 */
 	size_t conf_max_inflight_bytes;  /* max.inflight.bytes, 67108864 */
 	int conf_idle_timeout_ms;        /* idle.timeout.ms, 30000 */

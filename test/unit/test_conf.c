@@ -668,19 +668,19 @@ static const struct conf_case cases[] = {
     {"krest keys",
         BS "max.request.bytes=1048576\nproduce.timeout.ms=20000\n"
            "produce.response.status=confluent\nproduce.unknown.topic.ms=0\n"
-           "log.format=json\nhttp.threads=4\nmax.connections=100\n"
+           "log.format=json\nmax.connections=100\n"
            "max.inflight.bytes=2097152\nidle.timeout.ms=5000\n"
            "embedded.brokers=1\n",
         0, "", "message.timeout.ms=18000\ntopic.metadata.propagation.max.ms=0",
         NULL, NULL},
     {"krest keys out of range",
-        BS "http.threads=0\nhttp.threads=65\nmax.request.bytes=-1\n"
+        BS "embedded.brokers=0\nembedded.brokers=65\nmax.request.bytes=-1\n"
            "produce.timeout.ms=1e3\nlog.format=xml\n"
            "max.connections=99999999999999999999\n"
            "produce.response.status=\n",
         -1,
-        "3:w:http.threads is set again\n"
-        "3:e:http.threads: \"65\" is too large\n"
+        "3:w:embedded.brokers is set again\n"
+        "3:e:embedded.brokers: \"65\" is too large\n"
         "4:e:max.request.bytes: \"-1\" is too small\n"
         "5:e:produce.timeout.ms: \"1e3\" is not a number\n"
         "6:e:log.format: \"xml\" is not one of text|json\n"
@@ -693,11 +693,11 @@ static const struct conf_case cases[] = {
 
     /* ---- many errors, all with lines ---- */
     {"error collection",
-        "listeners=ftp://x:1\nport=0\nhttp.threads=x\n"
+        "listeners=ftp://x:1\nport=0\nembedded.brokers=x\n"
         "client.ssl.truststore.location=a.jks\nauthentication.method=BEARER\n",
         -1,
         "1:e:the scheme must be http or https\n2:e:port: \"0\" is too small\n"
-        "3:e:http.threads\n4:e:JKS truststore\n"
+        "3:e:embedded.brokers\n4:e:JKS truststore\n"
         "5:e:authentication.method=BEARER is not supported\n"
         "5:e:bootstrap.servers is required",
         NULL, NULL, NULL},
@@ -1093,7 +1093,6 @@ test_demo_and_defaults(void)
 	KR_CHECK(conf.conf_confluent_status == 0);
 	KR_CHECK(conf.conf_unknown_topic_ms == 2000);
 	KR_CHECK(conf.conf_log_json == 0);
-	KR_CHECK(conf.conf_http_threads == 1);
 	KR_CHECK(conf.conf_max_connections == 10000);
 	KR_CHECK(conf.conf_max_inflight_bytes == 67108864);
 	KR_CHECK(conf.conf_idle_timeout_ms == 30000);
@@ -1238,7 +1237,7 @@ test_diag_order(void)
 	struct kr_diags d;
 	size_t i;
 
-	parse("producer.acks=1\nhttp.threads=0\nfoo=1\n", &conf, &d);
+	parse("producer.acks=1\nembedded.brokers=0\nfoo=1\n", &conf, &d);
 	KR_CHECK(d.d_count == 4);
 	for (i = 1; i < d.d_count; i++)
 		KR_CHECK(d.d_list[i - 1].dg_line <= d.d_list[i].dg_line);
