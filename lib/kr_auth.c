@@ -820,6 +820,7 @@ kr_auth_cache_init(struct kr_auth_cache *cache, const uint8_t key[32])
 {
 	memset(cache, 0, sizeof(*cache));
 	memcpy(cache->ac_key, key, sizeof(cache->ac_key));
+	cache->ac_burst = 1;
 }
 
 void
@@ -827,6 +828,41 @@ kr_auth_cache_clear(struct kr_auth_cache *cache)
 {
 	explicit_bzero(cache->ac_entries, sizeof(cache->ac_entries));
 	cache->ac_next = 0;
+}
+
+void
+kr_auth_cache_budget(
+    struct kr_auth_cache *cache, int64_t per_second, int64_t burst)
+{
+	cache->ac_rate = per_second > 0 ? per_second : 0;
+	cache->ac_burst = burst > 0 ? burst : 1;
+	cache->ac_tokens_milli = cache->ac_burst * 1000;
+	cache->ac_last_ms = 0;
+}
+
+/* Takes one crypt from the bucket. Returns 1, or 0 when it is empty. */
+static int
+kr_cache_take(struct kr_auth_cache *cache, int64_t now_ms)
+{
+	int64_t cap, dt;
+
+	if (cache->ac_rate == 0)
+		return 1;
+	cap = cache->ac_burst * 1000;
+	dt = now_ms - cache->ac_last_ms;
+	if (cache->ac_last_ms == 0 || dt < 0 || dt > 1000000)
+		cache->ac_tokens_milli = cap;
+	else
+		cache->ac_tokens_milli += dt * cache->ac_rate;
+	if (cache->ac_tokens_milli > cap)
+		cache->ac_tokens_milli = cap;
+	cache->ac_last_ms = now_ms;
+	if (cache->ac_tokens_milli < 1000) {
+		cache->ac_throttled++;
+		return 0;
+	}
+	cache->ac_tokens_milli -= 1000;
+	return 1;
 }
 
 static void
@@ -871,6 +907,10 @@ kr_auth_basic_cached(const struct kr_auth_conf *ac, const struct kr_passwd *pw,
 			snprintf(user_out, user_len, "%s", hit->ce_user);
 		explicit_bzero(mac, sizeof(mac));
 		return 1;
+	}
+	if (!kr_cache_take(cache, now_ms)) {
+		explicit_bzero(mac, sizeof(mac));
+		return 0;
 	}
 	ok = kr_auth_basic_user(
 	    ac, pw, authorization_header, user, sizeof(user));

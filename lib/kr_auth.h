@@ -144,14 +144,27 @@ struct kr_auth_cache_entry {
 struct kr_auth_cache {
 	unsigned char ac_key[32]; /* random, from the daemon */
 	struct kr_auth_cache_entry ac_entries[KR_AUTH_CACHE_SIZE];
-	size_t ac_next; /* next slot to replace (round robin) */
+	size_t ac_next;          /* next slot to replace (round robin) */
+	int64_t ac_rate;         /* crypts per second on misses; 0: no limit */
+	int64_t ac_burst;        /* bucket size, in crypts */
+	int64_t ac_tokens_milli; /* bucket level, in 1/1000 crypt */
+	int64_t ac_last_ms;      /* last refill */
+	uint64_t ac_throttled;   /* misses refused because the bucket was
+	                            empty (for metrics) */
 };
 
 /* Empties cache and sets its MAC key (32 random bytes: the daemon reads
  * them from getrandom(2)). */
 void kr_auth_cache_init(struct kr_auth_cache *cache, const uint8_t key[32]);
-/* Forgets every entry (zeroed), keeping the key. */
+/* Forgets every entry (zeroed), keeping the key and the budget. */
 void kr_auth_cache_clear(struct kr_auth_cache *cache);
+/* Limits the crypts that cache misses may run to per_second (bucket of
+ * burst), so that a flood of wrong credentials cannot hold the event loop
+ * (a wrong credential is never cached and each costs a full crypt).
+ * Cached clients keep passing during such a flood; a miss beyond the
+ * budget is rejected without a crypt and counted in ac_throttled. */
+void kr_auth_cache_budget(
+    struct kr_auth_cache *cache, int64_t per_second, int64_t burst);
 
 /* kr_auth_basic_user() through cache: a hit (same Authorization value,
  * not expired at now_ms) accepts without a crypt; a miss verifies and, on

@@ -372,6 +372,28 @@ test_basic_cache(void)
 	}
 	KR_CHECK(kr_auth_basic_cached(&ac, &empty, cache,
 	             "Basic ZGF2ZTpwdw==", 3100, 60000, NULL, 0) == 1);
+	/* A budget of 10 crypts a second, bucket 2: a flood of wrong
+	 * credentials is cut off, cached clients still pass, and the bucket
+	 * refills with time. */
+	kr_auth_cache_budget(cache, 10, 2);
+	KR_CHECK(kr_auth_basic_cached(
+	             &ac, &pw, cache, bad, 5000, 60000, NULL, 0) == 0);
+	KR_CHECK(kr_auth_basic_cached(
+	             &ac, &pw, cache, bad, 5000, 60000, NULL, 0) == 0);
+	KR_CHECK(cache->ac_throttled == 0);
+	KR_CHECK(kr_auth_basic_cached(
+	             &ac, &pw, cache, bad, 5000, 60000, NULL, 0) == 0);
+	KR_CHECK(cache->ac_throttled == 1);
+	KR_CHECK(kr_auth_basic_cached(&ac, &pw, cache,
+	             "Basic ZGF2ZTpwdw==", 5000, 60000, NULL, 0) == 1);
+	basic("dave:pw ", file, sizeof(file));
+	KR_CHECK(kr_auth_basic_cached(
+	             &ac, &pw, cache, file, 5050, 60000, NULL, 0) == 0);
+	KR_CHECK(cache->ac_throttled == 2);
+	/* 100 ms later one crypt is back: a new good value is verified. */
+	KR_CHECK(kr_auth_basic_cached(&ac, &pw, cache, "Basic ZGF2ZTpwdw", 5100,
+	             60000, NULL, 0) == 1);
+	KR_CHECK(cache->ac_throttled == 2);
 	/* A reload clears it. */
 	kr_auth_cache_clear(cache);
 	KR_CHECK(kr_auth_basic_cached(&ac, &empty, cache, good, 3000, 60000,
