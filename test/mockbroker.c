@@ -447,6 +447,28 @@ mb_run_line(rd_kafka_mock_cluster_t *mc, char *line)
 	return 0;
 }
 
+/* Logs a signal and, while it still exists, the command line of its
+ * sender. */
+static void
+mb_who(const struct signalfd_siginfo *si)
+{
+	char path[64], cmd[256];
+	size_t i, n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", si->ssi_pid);
+	if ((f = fopen(path, "r")) != NULL) {
+		n = fread(cmd, 1, sizeof(cmd) - 1, f);
+		fclose(f);
+	}
+	for (i = 0; i < n; i++)
+		if (cmd[i] == '\0')
+			cmd[i] = ' ';
+	cmd[n] = '\0';
+	fprintf(stderr, "mockbroker: signal %u from pid %u (%s)\n",
+	    si->ssi_signo, si->ssi_pid, n > 0 ? cmd : "gone");
+}
+
 /* Reads stdin and signals until quit, EOF or SIGTERM/SIGINT. Lines are split
  * by hand because stdio buffering does not mix with poll(). */
 static void
@@ -469,15 +491,24 @@ mb_loop(rd_kafka_mock_cluster_t *mc, int sfd)
 			perror("mockbroker: poll");
 			return;
 		}
-		if (pfd[1].revents != 0)
-			return; /* SIGTERM, SIGINT or SIGHUP */
+		if (pfd[1].revents != 0) {
+			struct signalfd_siginfo si;
+
+			/* SIGTERM, SIGINT or SIGHUP; say who sent it, as a
+			 * vanished broker is otherwise hard to explain. */
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				mb_who(&si);
+			return;
+		}
 		if (pfd[0].revents == 0)
 			continue;
 		n = read(STDIN_FILENO, buf + len, sizeof(buf) - 1 - len);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			fprintf(stderr, "mockbroker: stdin closed\n");
 			return; /* EOF: the test went away */
+		}
 		len += (size_t)n;
 		buf[len] = '\0';
 		while ((nl = memchr(buf, '\n', len)) != NULL) {

@@ -105,6 +105,17 @@ def wait_for(pred, timeout, step=0.05, what="condition"):
         time.sleep(step)
 
 
+def _die_with_parent():
+    """preexec_fn: the child gets SIGTERM when the test runner dies, so that
+    no daemon outlives an interrupted run."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _stop_pid(proc, timeout):
     """SIGTERM, then SIGKILL after timeout. Returns the exit status."""
     if proc.poll() is None:
@@ -145,7 +156,8 @@ class Broker:
             args += ["-p", str(self.partitions)]
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self._log)
+                                     stdout=subprocess.PIPE, stderr=self._log,
+                                     preexec_fn=_die_with_parent)
         BROKERS.append(self)
         line = self._readline(10)
         if not line.startswith("BOOTSTRAP "):
@@ -164,16 +176,29 @@ class Broker:
             if r:
                 chunk = os.read(fd, 4096)
                 if not chunk:
-                    raise AssertionError("mockbroker exited (status %s)"
-                                         % self.proc.poll())
+                    raise AssertionError("mockbroker exited (status %s): %s"
+                                         % (self.proc.wait(5),
+                                            self.log_tail()))
                 self._buf += chunk
         line, self._buf = self._buf.split(b"\n", 1)
         return line.decode()
 
+    def log_tail(self, n=10):
+        with open(self.log_path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+        return "\n".join(lines[-n:])
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
     def try_cmd(self, line):
         """Sends one control line; returns the answer ("OK" / "ERR ...")."""
-        self.proc.stdin.write(line.encode() + b"\n")
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(line.encode() + b"\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise AssertionError("mockbroker is gone (status %s): %s"
+                                 % (self.proc.wait(5), self.log_tail()))
         return self._readline(10)
 
     def cmd(self, line):
@@ -273,7 +298,8 @@ class Krestd:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                      stdout=self._log, stderr=self._log,
-                                     cwd=self.dir)
+                                     cwd=self.dir,
+                                     preexec_fn=_die_with_parent)
         RUNNING.append(self)
         try:
             self.wait_ready(self.start_timeout)
