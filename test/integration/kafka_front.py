@@ -543,7 +543,7 @@ class ScramServer:
             self._hmac(server_key, auth_msg)).decode()).encode()
 
 
-# ---- the front ---------------------------------------------------------------
+# ---- the front --------------------------------------------------------------
 
 def _parse_bootstrap(bootstrap):
     out = []
