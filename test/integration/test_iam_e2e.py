@@ -393,6 +393,10 @@ def test_wrong_secret_401_with_cause():
                         "Kafka authentication failed"), body
                 if i == 0:
                     h.log("401 body: %s" % r.body.decode())
+            assert k.alive()
+            # Nothing was produced.
+            assert all(hi == 0 for hi in h.high_watermarks(
+                MOCK.bootstrap, topic).values())
             after = warnings_naming(k, "Access denied")
             h.log("warning+ lines naming the cause: %d before the posts, "
                   "%d after %d posts" % (len(before), len(after), n_posts))
@@ -405,10 +409,6 @@ def test_wrong_secret_401_with_cause():
                 "%d during them):\n%s" % (
                     len(after), len(before), n_posts,
                     len(after) - len(before), "\n".join(after))
-            assert k.alive()
-            # Nothing was produced.
-            assert all(hi == 0 for hi in h.high_watermarks(
-                MOCK.bootstrap, topic).values())
         finally:
             k.stop()
     finally:
