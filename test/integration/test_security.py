@@ -247,7 +247,7 @@ def test_basic_auth():
         expect_json(k.req("GET", "/topics"), 401, UNAUTHORIZED)
         expect_json(k.req("GET", "/"), 401, UNAUTHORIZED)
         assert k.req("GET", "/healthz").status == 200
-        assert k.req("GET", "/topics", headers=good).status == 200
+        assert k.req("GET", "/", headers=good).status == 200
         assert watermarks() == before, "a rejected request produced"
         # Counted in /metrics (the two GETs and every bad produce).
         got = http_count(k, 401, good) - base401
@@ -534,7 +534,7 @@ def test_cors():
         assert r.status == 200, r
         assert r.header("Access-Control-Allow-Origin") is None, r.headers
         # No Origin: no CORS headers.
-        r = k.req("GET", "/topics", headers=auth)
+        r = k.req("GET", "/", headers=auth)
         assert r.status == 200 and \
             r.header("Access-Control-Allow-Origin") is None, r
     # CORS off (the default): a preflight is not answered as one.
