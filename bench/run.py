@@ -42,12 +42,15 @@ TOPIC = "bench.pin"
 MODES = {
     "full": dict(rounds=3, dur=4, c1000_dur=10, rss_requests=1_000_000,
                  rss_limit=240, start_trials=5, instr_requests=20_000,
+                 syscall_requests=100_000,
                  instr_warm=2_000),
     "quick": dict(rounds=2, dur=2, c1000_dur=4, rss_requests=200_000,
                   rss_limit=90, start_trials=3, instr_requests=5_000,
+                  syscall_requests=20_000,
                   instr_warm=500),
     "smoke": dict(rounds=1, dur=1, c1000_dur=1, rss_requests=5_000,
                   rss_limit=20, start_trials=1, instr_requests=300,
+                  syscall_requests=2_000,
                   instr_warm=50),
 }
 
@@ -678,6 +681,63 @@ def perf_instructions(argv_fn, workdir, nreq, warm):
             "per_request": ir / r["requests"] if ir else None}
 
 
+SYSCALLS = ("read", "write", "recvfrom", "sendto", "readv", "writev",
+            "sendmsg", "recvmsg", "epoll_wait", "epoll_ctl", "poll",
+            "futex", "accept4", "close", "setsockopt", "shutdown",
+            "clock_gettime", "getpid", "madvise", "mmap", "munmap")
+
+
+def with_children(pid):
+    """pid and its direct children (nginx's workers), as perf -p wants."""
+    pids = [pid]
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        if int(st.rsplit(")", 1)[1].split()[1]) == pid:
+            pids.append(int(d))
+    return ",".join(str(p) for p in pids)
+
+
+def syscalls_per_request(pid, port, nreq, workdir):
+    """Counts the system calls of every thread of pid (perf tracepoints,
+    no ptrace) over nreq 1-record requests from 64 connections."""
+    if shutil.which("perf") is None:
+        raise BenchError("perf is missing")
+    events = ["raw_syscalls:sys_enter"] + [
+        "syscalls:sys_enter_" + n for n in SYSCALLS]
+    avail = subprocess.run(["perf", "stat", "-x,", "-e", ",".join(events),
+                            "true"], capture_output=True, text=True,
+                           timeout=30)
+    if avail.returncode != 0:
+        events = ["raw_syscalls:sys_enter"]
+    ps = KIDS.start("perf", ["perf", "stat", "-x,", "-e", ",".join(events),
+                             "-p", with_children(pid)],
+                    stderr=subprocess.PIPE,
+                    text=True)
+    try:
+        time.sleep(0.3)
+        r = wrk(port, 64, 2, 120, max_requests=nreq, workdir=workdir)
+        os.kill(ps.pid, signal.SIGINT)
+        _, err = ps.communicate(timeout=30)
+    finally:
+        KIDS.stop(ps)
+    counts = {}
+    for line in err.splitlines():
+        f = line.split(",")
+        if len(f) > 2 and f[0].isdigit():
+            name = f[2].replace("syscalls:sys_enter_", "").replace(
+                "raw_syscalls:sys_enter", "all")
+            counts[name] = int(f[0])
+    n = r["requests"] or 1
+    per = {k: round(v / n, 2) for k, v in counts.items() if v}
+    return {"requests": r["requests"], "per_request": per}
+
+
 # ---- profile (--profile) ------------------------------------------------
 
 
@@ -918,10 +978,13 @@ class Bench:
                 k["memory"] = self.step(
                     "scenario 4: RSS idle and after %d requests"
                     % self.cfg["rss_requests"], self.memory)
-        if self.want("rounds") or self.want("c1000"):
+        if self.want("rounds") or self.want("c1000") or self.want(
+                "syscalls"):
             self.start_servers()
             if self.want("rounds"):
                 self.rounds()
+            if self.want("syscalls"):
+                self.syscalls()
             if self.want("c1000"):
                 self.many_connections()
             for srv in self.servers.values():
@@ -962,6 +1025,9 @@ class Bench:
         for i in range(n):
             got = {}
             for key, label, kind, args in ROUND:
+                if kind == "krestd" and args[0] == 2 and (
+                        2 not in self.threads):
+                    continue  # krestd has no http.threads
                 r = self.step("round %d/%d: %s" % (i + 1, n, label),
                               self.measure, kind, args, i == 0 and
                               key == "s1" and self.args.profile)
@@ -1005,6 +1071,20 @@ class Bench:
         if profile:
             return self.profiled(srv)
         return self.krestd_wrk(srv, args[1], args[2])
+
+    def syscalls(self):
+        n = self.cfg["syscall_requests"]
+        out = self.res["syscalls"] = {}
+        ng = self.servers.get("nginx1")
+        if ng is not None:
+            out["nginx1"] = self.step("system calls: nginx 1 worker",
+                                      syscalls_per_request, ng[0].pid,
+                                      ng[1], n, self.work)
+        srv = self.servers.get("krestd1")
+        if srv is not None:
+            out["krestd"] = self.step("system calls: krestd",
+                                      syscalls_per_request, srv.p.pid,
+                                      srv.port, n, self.work)
 
     def many_connections(self):
         d = self.cfg["c1000_dur"]
@@ -1289,6 +1369,16 @@ def print_report(res, out=sys.stdout):
             w("  instructions/request (%s, %s requests): %s: %s\n" % (
                 x["tool"], fmt(x["requests"]), name,
                 fmt(x["per_request"])))
+    sc = res.get("syscalls") or {}
+    for key, name in (("nginx1", "nginx 1 worker"), ("krestd", "krestd")):
+        x = sc.get(key)
+        if x:
+            per = x["per_request"]
+            w("  system calls/request, %s: %s (%s)\n" % (
+                name, per.get("all"), ", ".join(
+                    "%s %s" % kv for kv in sorted(
+                        per.items(), key=lambda kv: -kv[1])
+                    if kv[0] != "all" and kv[1] >= 0.05)))
     q = ratio(g(ins, "krestd", "per_request"), g(ins, "nginx1",
                                                  "per_request"))
     if q:
@@ -1355,7 +1445,7 @@ def main():
     ap.add_argument("--no-instructions", action="store_true",
                     help="skip the instructions/request measurement")
     ap.add_argument("--only", action="append", choices=(
-        "start", "memory", "rounds", "c1000", "instructions"),
+        "start", "memory", "rounds", "syscalls", "c1000", "instructions"),
         help="run only this part (repeatable)")
     ap.add_argument("--no-install", action="store_true",
                     help="never apt-get install")
