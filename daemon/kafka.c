@@ -15,6 +15,7 @@
 
 #include "aws_creds.h"
 #include "kr_alloc.h"
+#include "kr_cause.h"
 #include "log.h"
 #include "server.h"
 
@@ -101,29 +102,35 @@ kr_kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 	kr_req_record_done(sl->sl_req);
 }
 
-/* Copies a librdkafka error text without what changes at every attempt:
- * bracketed request ids and the "(after N ms in state X)" tail. */
-static void
-kr_kafka_normalize(const char *in, char *out, size_t outlen)
-{
-	size_t n = 0;
-	int depth = 0;
+/* Kafka trouble is logged once per cause (not per connection attempt or
+ * broker), again after KR_KAFKA_CAUSE_MS if it lasts, and anew once a
+ * broker is up again. librdkafka's threads and the loop share this. */
+#define KR_KAFKA_CAUSE_MS (10 * 60 * 1000)
 
-	for (; *in != '\0' && n + 1 < outlen; in++) {
-		if (strncmp(in, " (after ", 8) == 0)
-			break;
-		if (*in == '[')
-			depth++;
-		else if (*in == ']' && depth > 0)
-			depth--;
-		else if (depth == 0 &&
-		         !(*in == ':' && n >= 2 && out[n - 1] == ' ' &&
-		             out[n - 2] == ':'))
-			out[n++] = *in;
-	}
-	while (n > 0 && out[n - 1] == ' ')
-		n--;
-	out[n] = '\0';
+static struct kr_cause_seen kr_kafka_seen;
+static pthread_mutex_t kr_kafka_seen_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Returns 1 if the cause of text (normalised into norm) is to be logged
+ * now. Any thread. */
+static int
+kr_kafka_once(const char *text, char *norm, size_t normlen)
+{
+	int fresh;
+
+	kr_cause_normalize(text, norm, normlen);
+	pthread_mutex_lock(&kr_kafka_seen_lock);
+	fresh = kr_cause_should_log(&kr_kafka_seen, norm,
+	    (int64_t)(kr_now_us() / 1000), KR_KAFKA_CAUSE_MS);
+	pthread_mutex_unlock(&kr_kafka_seen_lock);
+	return fresh;
+}
+
+static void
+kr_kafka_causes_reset(void)
+{
+	pthread_mutex_lock(&kr_kafka_seen_lock);
+	kr_cause_reset(&kr_kafka_seen);
+	pthread_mutex_unlock(&kr_kafka_seen_lock);
 }
 
 /* Error callback: runs on the loop thread inside rd_kafka_poll(). A
@@ -132,9 +139,9 @@ kr_kafka_normalize(const char *in, char *out, size_t outlen)
 static void
 kr_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
-	static char last[512];
 	struct kr_server *srv = opaque;
-	char fatal_msg[512], norm[512];
+	char fatal_msg[512], norm[KR_CAUSE_LEN];
+	int fresh;
 
 	if (err == RD_KAFKA_RESP_ERR__FATAL) {
 		rd_kafka_fatal_error(rk, fatal_msg, sizeof(fatal_msg));
@@ -144,25 +151,22 @@ kr_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		srv->srv_exit_code = 1;
 		return;
 	}
-	kr_kafka_normalize(reason, norm, sizeof(norm));
+	fresh = kr_kafka_once(reason, norm, sizeof(norm));
 	if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
 		kr_metrics_auth_failure(srv->srv_metrics);
 		snprintf(srv->srv_auth_error, sizeof(srv->srv_auth_error), "%s",
 		    norm);
 	}
-	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
-		if (!srv->srv_all_brokers_down)
-			log_warnx("kafka: all brokers are down: %s", reason);
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
 		srv->srv_all_brokers_down = 1;
-		return;
-	}
-	/* Once per distinct cause, not once per connection attempt. */
-	if (strcmp(last, norm) == 0) {
+	/* MSK closes IAM sessions when their credentials expire (librdkafka
+	 * 2.0.2 cannot re-authenticate): routine, not an alarm. */
+	if (!fresh || (err == RD_KAFKA_RESP_ERR__TRANSPORT &&
+	                  strcmp(norm, "Disconnected") == 0)) {
 		log_debug("kafka: %s: %s", rd_kafka_err2name(err), reason);
 		return;
 	}
-	snprintf(last, sizeof(last), "%s", norm);
-	log_warnx("kafka: %s: %s", rd_kafka_err2name(err), reason);
+	log_warnx("kafka: %s: %s", rd_kafka_err2name(err), norm);
 }
 
 /* Reads one broker of the statistics JSON into bs; returns 0, or -1 for
@@ -210,8 +214,11 @@ kr_kafka_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 	srv->srv_nbrokers = n;
 	srv->srv_stats_seen = 1;
 	if (up > 0) {
-		if (srv->srv_all_brokers_down)
+		if (srv->srv_all_brokers_down ||
+		    srv->srv_auth_error[0] != '\0') {
 			log_info("kafka: %zu of %zu brokers up again", up, n);
+			kr_kafka_causes_reset();
+		}
 		srv->srv_all_brokers_down = 0;
 		srv->srv_auth_error[0] = '\0';
 	}
@@ -223,13 +230,16 @@ kr_kafka_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 static void
 kr_kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
+	char norm[KR_CAUSE_LEN];
+
 	(void)rk;
 	if (level > KR_LOG_DEBUG)
 		level = KR_LOG_DEBUG;
 	if (level < KR_LOG_ERR)
 		level = KR_LOG_ERR;
-	/* A broker that comes back clears the all-down state: the loop
-	 * thread reads this flag only for logging, so a race is harmless. */
+	/* Warnings and errors repeat at every connection attempt. */
+	if (level <= KR_LOG_WARNING && !kr_kafka_once(buf, norm, sizeof(norm)))
+		level = KR_LOG_DEBUG;
 	log_emit(level, "kafka %s: %s", fac, buf);
 }
 
@@ -260,8 +270,12 @@ kr_kafka_conf(struct kr_server *srv, char *errstr, size_t errlen)
 	char num[32];
 	size_t i;
 
-	/* Broker states for /readyz and /metrics; the file may override. */
+	/* Broker states for /readyz and /metrics; and no error line for each
+	 * routine disconnect (MSK ends IAM sessions every ~15 minutes). The
+	 * file may override both. */
 	if (rd_kafka_conf_set(kconf, "statistics.interval.ms", "1000", errstr,
+	        errlen) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(kconf, "log.connection.close", "false", errstr,
 	        errlen) != RD_KAFKA_CONF_OK)
 		goto fail;
 	for (i = 0; i < conf->conf_nproducer; i++)
@@ -328,18 +342,16 @@ kr_kafka_oauth_refresh(
 	kr_free_secret(token, strlen(token));
 }
 
-/* Creates the MSK IAM signer from the JAAS options; runs before any
- * thread exists (libcurl's global init). */
-static int
-kr_kafka_iam_start(
-    struct kr_server *srv, rd_kafka_conf_t *kconf, char *errstr, size_t errlen)
+/* The signer's options from the JAAS settings of conf. */
+static void
+kr_kafka_iam_opts(const struct kr_conf *conf, struct kr_aws_opts *o)
 {
-	const struct kr_iam *iam = &srv->srv_conf->conf_iam;
+	const struct kr_iam *iam = &conf->conf_iam;
 	struct kr_aws_opts opts;
 
 	kr_aws_opts_init(&opts);
 	opts.ao_region = iam->iam_region;
-	opts.ao_bootstrap = srv->srv_conf->conf_bootstrap;
+	opts.ao_bootstrap = conf->conf_bootstrap;
 	opts.ao_profile = iam->iam_profile;
 	opts.ao_role_arn = iam->iam_role_arn;
 	opts.ao_session_name = iam->iam_role_session_name;
@@ -352,6 +364,34 @@ kr_kafka_iam_start(
 	opts.ao_max_backoff_ms = iam->iam_max_backoff_ms;
 	opts.ao_debug_creds = iam->iam_debug_creds;
 	opts.ao_log = kr_kafka_aws_log;
+	*o = opts;
+}
+
+int
+kr_kafka_iam_check(const struct kr_conf *conf, char *errstr, size_t errlen)
+{
+	struct kr_aws_opts opts;
+	struct kr_aws_ctx *ctx;
+
+	if (!conf->conf_iam.iam_enabled)
+		return 0;
+	kr_kafka_iam_opts(conf, &opts);
+	ctx = kr_aws_new(&opts, errstr, errlen);
+	if (ctx == NULL)
+		return -1;
+	kr_aws_destroy(ctx);
+	return 0;
+}
+
+/* Creates the MSK IAM signer from the JAAS options; runs before any
+ * thread exists (libcurl's global init). */
+static int
+kr_kafka_iam_start(
+    struct kr_server *srv, rd_kafka_conf_t *kconf, char *errstr, size_t errlen)
+{
+	struct kr_aws_opts opts;
+
+	kr_kafka_iam_opts(srv->srv_conf, &opts);
 	srv->srv_aws = kr_aws_new(&opts, errstr, errlen);
 	if (srv->srv_aws == NULL)
 		return -1;

@@ -91,6 +91,7 @@ load_conf(const char *path, int to_stdout, int at_start)
 	struct kr_conf *conf = kr_calloc(1, sizeof(*conf));
 	struct kr_diags diags;
 	struct stat st;
+	char why[512];
 	size_t i;
 	int rc;
 
@@ -118,6 +119,14 @@ load_conf(const char *path, int to_stdout, int at_start)
 	if (kr_kafka_validate(conf, to_stdout ? report_stdout : report_log) !=
 	    0)
 		rc = -1;
+	if (rc == 0 && at_start &&
+	    kr_kafka_iam_check(conf, why, sizeof(why)) != 0) {
+		if (to_stdout)
+			printf("%s: MSK IAM: %s\n", path, why);
+		else
+			log_emit(KR_LOG_ERR, "%s: MSK IAM: %s", path, why);
+		rc = -1;
+	}
 	if (rc != 0)
 		goto fail;
 	/* A file holding secrets must not be readable by others (httpd's

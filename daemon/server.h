@@ -156,6 +156,10 @@ uint64_t kr_now_us(void);
 /* Checks every producer setting with librdkafka, reporting each refusal
  * as "file:line: error: ..."; returns 0 or -1. Any thread. */
 int kr_kafka_validate(const struct kr_conf *conf, void (*report)(const char *));
+/* With MSK IAM, checks that the signer can be set up (a region, valid
+ * options), without network access. Returns 0, or -1 with errstr set.
+ * Main thread, before other threads use libcurl. */
+int kr_kafka_iam_check(const struct kr_conf *conf, char *errstr, size_t errlen);
 int kr_kafka_start(struct kr_server *srv, char *errstr, size_t errlen);
 void kr_kafka_serve(struct kr_server *srv);
 void kr_kafka_produce(struct kr_server *srv, struct kr_req *req);

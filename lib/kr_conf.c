@@ -2388,11 +2388,8 @@ kr_conf_route(struct kr_conf_parser *p)
 	conf->conf_iam = *src;
 	memset(src, 0, sizeof(*src));
 	conf->conf_iam.iam_region = region;
-	if (conf->conf_iam.iam_enabled && region == NULL &&
-	    !conf->conf_embedded)
-		kr_conf_diag(p, p->cp_bootstrap_line, 0,
-		    "MSK IAM: no AWS region in the bootstrap host names "
-		    "(*.kafka.<region>.amazonaws.com); set AWS_REGION");
+	/* Without a region in the host names, the daemon looks at
+	 * AWS_REGION and the profile (it says so if none gives one). */
 	kr_conf_kvl_move(
 	    &xl[0].xl_out, &conf->conf_producer, &conf->conf_nproducer);
 	kr_conf_kvl_move(&xl[1].xl_out, &conf->conf_admin, &conf->conf_nadmin);
