@@ -1665,3 +1665,14 @@ kr_aws_principal(struct kr_aws_ctx *ctx, char *out, size_t outlen)
 	    ctx->ac_arn != NULL ? ctx->ac_arn : "kafka-cluster");
 	pthread_mutex_unlock(&ctx->ac_lock);
 }
+
+int64_t
+kr_aws_creds_expiry(struct kr_aws_ctx *ctx)
+{
+	int64_t exp;
+
+	pthread_mutex_lock(&ctx->ac_lock);
+	exp = ctx->ac_creds.cr_akid != NULL ? ctx->ac_creds.cr_expiration : -1;
+	pthread_mutex_unlock(&ctx->ac_lock);
+	return exp;
+}

@@ -104,4 +104,8 @@ int kr_aws_msk_token(struct kr_aws_ctx *ctx, time_t now, char **token,
  * known, else "kafka-cluster") into out. Thread-safe. */
 void kr_aws_principal(struct kr_aws_ctx *ctx, char *out, size_t outlen);
 
+/* The expiry (epoch seconds) of the cached credentials: 0 when they do
+ * not expire, -1 when there are none yet. Thread-safe. */
+int64_t kr_aws_creds_expiry(struct kr_aws_ctx *ctx);
+
 #endif

@@ -659,6 +659,19 @@ kr_kafka_metrics(struct kr_server *srv, struct kr_buf *out)
 		kr_metrics_label(out, srv->srv_brokers[i].bs_name);
 		kr_buf_printf(out, "} %d\n", srv->srv_brokers[i].bs_up);
 	}
+	if (srv->srv_aws != NULL) {
+		int64_t exp = kr_aws_creds_expiry(srv->srv_aws);
+
+		kr_buf_printf(out,
+		    "# HELP krest_aws_credentials_expiry_timestamp_seconds "
+		    "When "
+		    "the AWS credentials of MSK IAM expire (0: never, -1: none "
+		    "yet).\n"
+		    "# TYPE krest_aws_credentials_expiry_timestamp_seconds "
+		    "gauge\n"
+		    "krest_aws_credentials_expiry_timestamp_seconds %lld\n",
+		    (long long)exp);
+	}
 	kr_buf_puts(out, "# HELP krest_kafka_broker_rtt_seconds Average "
 	                 "round trip to the broker.\n"
 	                 "# TYPE krest_kafka_broker_rtt_seconds gauge\n");
