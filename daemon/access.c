@@ -15,6 +15,8 @@
 
 /* How long a verified Authorization value is trusted without a crypt. */
 #define KR_ACCESS_CACHE_TTL_MS 60000
+/* Password checks (crypt) allowed per second for uncached credentials. */
+#define KR_ACCESS_CRYPTS_PER_S 10
 
 static int
 kr_access_read(
@@ -54,6 +56,10 @@ kr_access_load(const struct kr_conf *conf, char *errstr, size_t errlen)
 	}
 	kr_auth_cache_init(&ax->ax_cache, key);
 	explicit_bzero(key, sizeof(key));
+	/* A crypt takes ~50 ms on the loop thread: at most 10 a second for
+	 * credentials not in the cache, so wrong passwords cannot stall it. */
+	kr_auth_cache_budget(
+	    &ax->ax_cache, KR_ACCESS_CRYPTS_PER_S, 2 * KR_ACCESS_CRYPTS_PER_S);
 	if (ac->ac_method != KR_AUTH_BASIC)
 		return ax;
 	if (kr_access_read(ac->ac_password_file, &text, errstr, errlen) != 0)
