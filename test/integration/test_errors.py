@@ -159,12 +159,24 @@ def test_negative_partition_rejected():
 
 
 def test_unknown_partition():
+    """krest answers 404/40402 where Confluent's producer throws (500/50002).
+    Every record aimed at a missing partition: the error body, nothing
+    produced. A request that mixes good records with a missing partition
+    is answered per record (the good ones are in Kafka), status 404."""
     before = watermarks()
     r = post(b'{"records":[{"value":1}]}', path="/topics/%s/partitions/4" % T)
     h.expect_error(r, 404, 40402)
-    r = post(b'{"records":[{"value":1},{"value":2,"partition":99}]}')
+    r = post(b'{"records":[{"value":2,"partition":99},{"value":3,'
+             b'"partition":7}]}')
     h.expect_error(r, 404, 40402)
     assert watermarks() == before
+    r = post(b'{"records":[{"value":1,"partition":0},{"value":2,'
+             b'"partition":99}]}')
+    assert r.status == 404, r
+    offs = r.json()["offsets"]
+    assert offs[0]["error_code"] is None and offs[0]["partition"] == 0, offs
+    assert offs[1]["error_code"] == 40402 and offs[1]["offset"] is None, offs
+    h.check_offsets(B.bootstrap, T, {"offsets": offs[:1]}, [(None, b"1")])
 
 
 def test_binary_bad_base64():
