@@ -2217,9 +2217,14 @@ kr_conf_producer_defaults(const struct kr_conf *conf, struct kr_conf_kvl *l)
 	kr_conf_kvl_set(l, "enable.idempotence", "true", 0);
 	kr_conf_kvl_set(l, "acks", "all", 0);
 	kr_conf_kvl_set(l, "linger.ms", "1", 0);
-	/* Delivery reports must come before the HTTP answer is due. */
+	/* Delivery reports must come before the HTTP answer is due, and a
+	 * missing topic must be found (produce.unknown.topic.ms) before a
+	 * record times out, or it would be a 503 instead of a 404. */
 	snprintf(num, sizeof(num), "%d",
-	    conf->conf_produce_timeout_ms - KR_CONF_DR_MARGIN_MS);
+	    conf->conf_produce_timeout_ms - KR_CONF_DR_MARGIN_MS >
+	            conf->conf_unknown_topic_ms + 1000
+	        ? conf->conf_produce_timeout_ms - KR_CONF_DR_MARGIN_MS
+	        : conf->conf_unknown_topic_ms + 1000);
 	kr_conf_kvl_set(l, "message.timeout.ms", num, 0);
 	/* librdkafka ages a missing topic on its one-second topic scan, so
 	 * it fails up to a second after the propagation time: take that
