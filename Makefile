@@ -179,7 +179,7 @@ FUZZ_REPLAY = $(FUZZ_SRC:test/fuzz/%.c=$(BIN)/test/replay_%)
 
 $(BIN)/test/replay_%: test/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(@D)
-	$(CC) $(CSTD) $(WARN) $(OPT) -Ilib -DWITH_MAIN -o $@ $< $(LIB_SRC) $(UNIT_LIBS)
+	$(CC) $(CSTD) $(WARN) $(WERROR) $(OPT) -Ilib -Itest/fuzz -DWITH_MAIN -o $@ $< $(LIB_SRC) $(UNIT_LIBS)
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@scripts/run-fuzz-replay.sh $(FUZZ_REPLAY)

@@ -11,20 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "kr_auth.h"
 #include "kr_b64.h"
 #include "kr_buf.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_ASSERT(cond)                                                      \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",       \
-			    __FILE__, __LINE__, #cond);                        \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 /* The only credentials the Basic mode may accept: "dave:pw" (SHA-256
  * crypt) and "erin:pw" (bcrypt), both at their minimum cost so that the
@@ -312,38 +302,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(s);
 	return 0;
 }
-
-#ifdef WITH_MAIN
-/* Replays each file named on the command line through the harness. */
-int
-main(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		uint8_t *p = NULL;
-		size_t n = 0, cap = 0, r;
-
-		if (f == NULL) {
-			perror(argv[i]);
-			return 1;
-		}
-		do {
-			if (n == cap) {
-				cap = cap == 0 ? 4096 : cap * 2;
-				p = realloc(p, cap);
-				if (p == NULL)
-					abort();
-			}
-			r = fread(p + n, 1, cap - n, f);
-			n += r;
-		} while (r > 0);
-		fclose(f);
-		LLVMFuzzerTestOneInput(p, n);
-		free(p);
-	}
-	printf("fuzz_auth: %d inputs replayed\n", argc - 1);
-	return 0;
-}
-#endif

@@ -9,10 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fuzz.h"
 #include "kr_envelope.h"
 #include "kr_json.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check(int ok, const char *what, const struct kr_err *err)
@@ -213,73 +212,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_decode(in, size, KR_FORMAT_JSON, 3, valid);
 	return 0;
 }
-
-#ifdef WITH_MAIN
-/* Runs one file through the harness. Returns 0 or -1. */
-static int
-replay_file(const char *path)
-{
-	struct kr_buf buf = KR_BUF_INIT;
-	uint8_t *copy;
-	char chunk[65536];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	if (f == NULL) {
-		perror(path);
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		kr_buf_append(&buf, chunk, n);
-	fclose(f);
-	/* An exact-size copy, so that ASan sees reads past the end. */
-	copy = malloc(buf.len > 0 ? buf.len : 1);
-	if (copy == NULL)
-		abort();
-	if (buf.len > 0)
-		memcpy(copy, buf.data, buf.len);
-	LLVMFuzzerTestOneInput(copy, buf.len);
-	free(copy);
-	kr_buf_free(&buf);
-	return 0;
-}
-
-static int
-replay(const char *path)
-{
-	struct dirent *de;
-	struct stat st;
-	char sub[4096];
-	int rc = 0;
-	DIR *d;
-
-	if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode))
-		return replay_file(path);
-	d = opendir(path);
-	if (d == NULL) {
-		perror(path);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (replay(sub) == -1)
-			rc = -1;
-	}
-	closedir(d);
-	return rc;
-}
-
-int
-main(int argc, char **argv)
-{
-	int i, rc = 0;
-
-	for (i = 1; i < argc; i++)
-		if (replay(argv[i]) == -1)
-			rc = 1;
-	printf("fuzz_envelope: %d inputs replayed\n", argc - 1);
-	return rc;
-}
-#endif
