@@ -184,6 +184,20 @@ def rss_kb(pid):
     return None
 
 
+def mem_rollup(pid):
+    """Pss and anonymous resident kB of pid (smaps_rollup), or {}."""
+    out = {}
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                k = line.split(":")[0]
+                if k in ("Pss", "Anonymous", "Rss"):
+                    out[k.lower() + "_kb"] = int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return out
+
+
 class RssSampler:
     """Samples VmRSS of pid every 50 ms in a thread; keeps the peak."""
 
@@ -1156,6 +1170,7 @@ class Bench:
             srv.wait_ready()
             time.sleep(1)
             idle = rss_kb(srv.p.pid)
+            idle_detail = mem_rollup(srv.p.pid)
             n = self.cfg["rss_requests"]
             warm = wrk(srv.port, 64, 2, 60, max_requests=n // 20,
                        workdir=self.work)
@@ -1166,7 +1181,8 @@ class Bench:
             time.sleep(1)
             after = rss_kb(srv.p.pid)
             total = warm["requests"] + r["requests"]
-            return {"idle_kb": idle, "after_warmup_kb": after_warm,
+            return {"idle_kb": idle, "idle_detail": idle_detail,
+                    "after_warmup_kb": after_warm,
                     "warmup_requests": warm["requests"],
                     "after_kb": after, "requests": total,
                     "growth_kb": after - idle,
@@ -1353,6 +1369,12 @@ def print_report(res, out=sys.stdout):
               mem["after_warmup_kb"] / 1024,
               fmt(mem["requests"]), mem["after_kb"] / 1024,
               fmt(mem["req_per_s"])))
+        d = mem.get("idle_detail") or {}
+        if "pss_kb" in d:
+            w("  krestd idle: RSS %.1f MB = anonymous %.1f MB + shared "
+              "library pages; PSS %.1f MB\n" % (
+                  d.get("rss_kb", 0) / 1024, d.get("anonymous_kb", 0) / 1024,
+                  d["pss_kb"] / 1024))
     if st:
         w("  krestd start (median of %d): GET / answers %s ms, 'ready' "
           "logged %s ms, first produce 200 %s ms\n" % (
