@@ -1478,8 +1478,8 @@ def main():
     ap.add_argument("--json", default=os.path.join(RESULTS, "latest.json"),
                     help="where to write the results")
     args = ap.parse_args()
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)  # also when started with SIGINT ignored
     b = Bench(args)
     try:
         ensure_tools(args.no_install)
