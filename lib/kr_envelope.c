@@ -628,13 +628,16 @@ kr_env_validate(struct kr_env *env, int null_body)
 {
 	char arg[32];
 
-	kr_env_arg(env, arg, sizeof(arg));
-	if (null_body)
+	if (null_body) {
+		kr_env_arg(env, arg, sizeof(arg));
 		return kr_err_set(env->env_err, KR_E_UNPROCESSABLE,
 		    "%s must not be null (was null)", arg);
-	if (!env->env_records)
+	}
+	if (!env->env_records) {
+		kr_env_arg(env, arg, sizeof(arg));
 		return kr_err_set(env->env_err, KR_E_UNPROCESSABLE,
 		    "%s.records must not be empty (was [])", arg);
+	}
 	if (env->env_defer.err_status != KR_OK) {
 		*env->env_err = env->env_defer;
 		return -1;
