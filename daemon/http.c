@@ -927,10 +927,11 @@ kr_http_listen(struct kr_server *srv, size_t i, char *errstr, size_t errlen)
 	    (unsigned int)(conf->conf_idle_timeout_ms + 999) / 1000,
 	    MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned int)conf->conf_max_connections,
-	    /* MHD 0.9.75 zeroes the whole pool for every request: keep it
-	     * small (headers are limited to 8 KiB, like Confluent's
-	     * max.request.header.size). */
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+	    /* MHD 0.9.75 zeroes the whole pool for every request, so it is
+	     * sized from the header limit (Confluent's
+	     * max.request.header.size) plus room for MHD's own use. */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)conf->conf_max_header_bytes + 2048,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
 	    MHD_OPTION_ARRAY, tlsopt, MHD_OPTION_END);
 	if (srv->srv_mhd[i] == NULL) {

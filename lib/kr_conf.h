@@ -94,6 +94,7 @@ struct kr_conf {
 	int conf_log_json;               /* log.format: text 0, json 1 */
 	int conf_max_connections;        /* max.connections, 10000 */
 	size_t conf_max_inflight_bytes;  /* max.inflight.bytes, 67108864 */
+	int conf_max_header_bytes;       /* max.request.header.size, 8192 */
 	int conf_idle_timeout_ms;        /* idle.timeout.ms, 30000 */
 	int conf_shutdown_graceful_ms;   /* shutdown.graceful.ms, 5000 */
 	int conf_header_timeout_ms;      /* request.header.timeout.ms, 30000 */
