@@ -499,11 +499,89 @@ kr_kafka_serve(struct kr_server *srv)
 		;
 }
 
+#define KR_TOPIC_SLOTS     8192 /* power of two */
+#define KR_TOPIC_CACHE_MAX (KR_TOPIC_SLOTS / 2)
+
+/* Returns the cached handle of topic, creating it; NULL when the cache is
+ * full (then the record is produced by name). Loop thread. */
+static rd_kafka_topic_t *
+kr_kafka_topic(struct kr_server *srv, const char *topic)
+{
+	uint64_t h = 1469598103934665603u;
+	const char *c;
+	size_t i;
+
+	if (srv->srv_topics == NULL)
+		srv->srv_topics =
+		    kr_calloc(KR_TOPIC_SLOTS, sizeof(*srv->srv_topics));
+	for (c = topic; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211u;
+	for (i = (size_t)h & (KR_TOPIC_SLOTS - 1);;
+	     i = (i + 1) & (KR_TOPIC_SLOTS - 1)) {
+		struct kr_topic_slot *ts = &srv->srv_topics[i];
+
+		if (ts->ts_name == NULL)
+			break;
+		if (strcmp(ts->ts_name, topic) == 0)
+			return ts->ts_rkt;
+	}
+	if (srv->srv_ntopics >= KR_TOPIC_CACHE_MAX)
+		return NULL;
+	srv->srv_topics[i].ts_rkt =
+	    rd_kafka_topic_new(srv->srv_rk, topic, NULL);
+	if (srv->srv_topics[i].ts_rkt == NULL)
+		return NULL;
+	srv->srv_topics[i].ts_name = kr_strdup(topic);
+	srv->srv_ntopics++;
+	return srv->srv_topics[i].ts_rkt;
+}
+
+static void
+kr_kafka_topics_free(struct kr_server *srv)
+{
+	size_t i;
+
+	for (i = 0; srv->srv_topics != NULL && i < KR_TOPIC_SLOTS; i++) {
+		if (srv->srv_topics[i].ts_name == NULL)
+			continue;
+		rd_kafka_topic_destroy(srv->srv_topics[i].ts_rkt);
+		free(srv->srv_topics[i].ts_name);
+	}
+	free(srv->srv_topics);
+	srv->srv_topics = NULL;
+	srv->srv_ntopics = 0;
+}
+
+/* Enqueues one record, by handle when the topic is cached (rkt), else
+ * by name. No RD_KAFKA_MSG_F_COPY: the bytes live in the request, which
+ * outlives every delivery report (see kr_req_record_done). */
+static rd_kafka_resp_err_t
+kr_kafka_send(struct kr_server *srv, rd_kafka_topic_t *rkt, const char *topic,
+    const struct kr_record *rec, const char *key, const char *value,
+    struct kr_slot *sl)
+{
+	int32_t part = rec->rec_partition >= 0 ? rec->rec_partition
+	                                       : RD_KAFKA_PARTITION_UA;
+
+	if (rkt != NULL)
+		return rd_kafka_producev(srv->srv_rk, RD_KAFKA_V_RKT(rkt),
+		    RD_KAFKA_V_PARTITION(part),
+		    RD_KAFKA_V_KEY(key, rec->rec_key_len),
+		    RD_KAFKA_V_VALUE(
+		        (void *)(uintptr_t)value, rec->rec_value_len),
+		    RD_KAFKA_V_OPAQUE(sl), RD_KAFKA_V_END);
+	return rd_kafka_producev(srv->srv_rk, RD_KAFKA_V_TOPIC(topic),
+	    RD_KAFKA_V_PARTITION(part), RD_KAFKA_V_KEY(key, rec->rec_key_len),
+	    RD_KAFKA_V_VALUE((void *)(uintptr_t)value, rec->rec_value_len),
+	    RD_KAFKA_V_OPAQUE(sl), RD_KAFKA_V_END);
+}
+
 void
 kr_kafka_produce(struct kr_server *srv, struct kr_req *req)
 {
 	static const char empty[1] = "";
 	const struct kr_produce *pr = &req->req_produce;
+	rd_kafka_topic_t *rkt = kr_kafka_topic(srv, req->req_route.rt_topic);
 	size_t i;
 	int full = 0;
 
@@ -530,17 +608,8 @@ kr_kafka_produce(struct kr_server *srv, struct kr_req *req)
 			value = rec->rec_value_len > 0
 			            ? pr->pr_data.data + rec->rec_value_off
 			            : empty;
-		/* No RD_KAFKA_MSG_F_COPY: the bytes live in req, which
-		 * outlives every delivery report (see kr_req_record_done). */
-		err = rd_kafka_producev(srv->srv_rk,
-		    RD_KAFKA_V_TOPIC(req->req_route.rt_topic),
-		    RD_KAFKA_V_PARTITION(rec->rec_partition >= 0
-		                             ? rec->rec_partition
-		                             : RD_KAFKA_PARTITION_UA),
-		    RD_KAFKA_V_KEY(key, rec->rec_key_len),
-		    RD_KAFKA_V_VALUE(
-		        (void *)(uintptr_t)value, rec->rec_value_len),
-		    RD_KAFKA_V_OPAQUE(sl), RD_KAFKA_V_END);
+		err = kr_kafka_send(
+		    srv, rkt, req->req_route.rt_topic, rec, key, value, sl);
 		if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 			req->req_outstanding++;
 			continue;
@@ -706,6 +775,7 @@ kr_kafka_stop(struct kr_server *srv)
 		while (rd_kafka_poll(srv->srv_rk, 0) > 0)
 			;
 	}
+	kr_kafka_topics_free(srv);
 	rd_kafka_destroy(srv->srv_rk);
 	srv->srv_rk = NULL;
 	free(srv->srv_brokers);

@@ -81,6 +81,14 @@ struct kr_req {
 	char *req_trace;
 };
 
+/* A cached topic handle: rd_kafka_topic_new() asks for the topic's
+ * metadata at once, where producing by name waits for librdkafka's
+ * one-second topic scan, and it saves a lookup per record. */
+struct kr_topic_slot {
+	char *ts_name; /* NULL: free */
+	rd_kafka_topic_t *ts_rkt;
+};
+
 /* One broker as the last librdkafka statistics saw it. */
 struct kr_broker_stat {
 	char bs_name[128]; /* "host:port/id" */
@@ -145,8 +153,10 @@ struct kr_server {
 	char srv_auth_error[512]; /* last authentication failure */
 	uint64_t srv_watchdog_us; /* sd_notify watchdog period/2, 0: off */
 	uint64_t srv_next_watchdog_us;
-	struct kr_aws_ctx *srv_aws;   /* MSK IAM signer, when enabled */
-	struct kr_access *srv_access; /* goes with srv_conf */
+	struct kr_aws_ctx *srv_aws;       /* MSK IAM signer, when enabled */
+	struct kr_access *srv_access;     /* goes with srv_conf */
+	struct kr_topic_slot *srv_topics; /* topic handles by name */
+	size_t srv_ntopics;
 };
 
 /* Monotonic clock in microseconds. */
