@@ -316,6 +316,7 @@ run(struct kr_server *srv)
 			kr_kafka_serve(srv);
 		kr_http_expire(srv, kr_now_us());
 		kr_http_run(srv);
+		log_flush();
 		if (srv->srv_draining == 1)
 			drain(srv); /* a fatal Kafka error asked for it */
 		if (srv->srv_draining &&
@@ -468,6 +469,7 @@ main(int argc, char **argv)
 	free_conf(srv.srv_conf);
 	kr_access_free(srv.srv_access);
 	kr_metrics_free(srv.srv_metrics);
+	log_close();
 	log_info("stopped");
 	return srv.srv_exit_code;
 }

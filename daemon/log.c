@@ -248,11 +248,31 @@ log_ms(struct kr_buf *buf, uint64_t us)
 	kr_buf_append(buf, frac, 4);
 }
 
+/* Access lines wait here for log_flush(), so that a loop turn that
+ * answers many requests writes them with one write(2). Loop thread only. */
+static struct kr_buf log_pending = KR_BUF_INIT;
+
+void
+log_flush(void)
+{
+	if (log_pending.len == 0)
+		return;
+	log_write(&log_pending);
+	kr_buf_reset(&log_pending);
+}
+
+void
+log_close(void)
+{
+	log_flush();
+	kr_buf_free(&log_pending);
+}
+
 /* Formatted by hand: this runs once per request. */
 void
 log_access(const struct log_access *la)
 {
-	struct kr_buf buf = KR_BUF_INIT;
+	struct kr_buf buf = log_pending;
 
 	kr_buf_reserve(&buf, 256);
 	if (log_json) {
@@ -298,6 +318,9 @@ log_access(const struct log_access *la)
 		log_ms(&buf, la->la_us);
 		kr_buf_puts(&buf, "ms\n");
 	}
-	log_write(&buf);
-	kr_buf_free(&buf);
+	log_pending = buf;
+	/* Keep each write within PIPE_BUF, so that lines from librdkafka's
+	 * threads never land inside the batch. */
+	if (log_pending.len >= 3584)
+		log_flush();
 }

@@ -48,6 +48,11 @@ struct log_access {
 	unsigned long la_bytes; /* request body bytes */
 	uint64_t la_us;         /* latency in microseconds */
 };
+/* Queues one access line; log_flush() writes the queued lines. Loop
+ * thread only. */
 void log_access(const struct log_access *la);
+void log_flush(void);
+/* Flushes and frees the queue (at exit). */
+void log_close(void);
 
 #endif
