@@ -122,6 +122,8 @@ kr_access_cors(
 	struct kr_cors cors;
 	size_t i;
 
+	if (ac->ac_norigins == 0)
+		return 0; /* CORS off: no header lookups */
 	if (!kr_cors_headers(ac, method,
 	        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
 	        MHD_lookup_connection_value(

@@ -624,7 +624,7 @@ kr_req_finish(struct kr_req *req)
 
 	cls = kr_calloc(n, sizeof(*cls));
 	offs = kr_calloc(n, sizeof(*offs));
-	msgs = kr_calloc(n, sizeof(*msgs));
+	msgs = NULL; /* room for error messages, only when a record failed */
 	for (i = 0; i < n; i++) {
 		const struct kr_slot *sl = &req->req_slots[i];
 
@@ -640,6 +640,8 @@ kr_req_finish(struct kr_req *req)
 		        sl->sl_cls == KR_REC_NO_PARTITION))
 			offs[i].off_error_code =
 			    sl->sl_cls == KR_REC_NO_TOPIC ? 50003 : 50002;
+		if (msgs == NULL)
+			msgs = kr_calloc(n, sizeof(*msgs));
 		offs[i].off_error =
 		    kr_req_slot_msg(req, sl, msgs[i], sizeof(msgs[i]));
 	}
