@@ -60,8 +60,15 @@ class Soak:
         self.b.create(t, self.partitions, 3)
         for p in range(self.partitions):
             self.b.cmd("leader %s %d %d" % (t, p, 1 + p % 3))
-        r = h.produce(self.k.port, t, [{"value": "warm"}])
-        assert r.status == 200, r
+        # After a phase the producer may still be recovering: wait for it
+        # (a slow return is reported by the phase that caused it).
+        deadline = time.monotonic() + 60
+        while True:
+            r = h.produce(self.k.port, t, [{"value": "warm"}])
+            if r.status == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert r.status == 200, "no 200 for 60 s after a phase: %r" % r
         return t
 
     def rtt(self, ms):
