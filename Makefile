@@ -64,7 +64,7 @@ EMU_OBJ    = $(EMU_SRC:%.c=$(OBJ)/%.o)
 UNIT_SRC   = $(wildcard test/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:test/unit/%.c=$(BIN)/test/%)
 
-DAEMON_LIBS = -lmicrohttpd -lrdkafka -lcurl $(shell pkg-config --libs libcjson 2>/dev/null) -lssl -lcrypto -lcrypt -lm
+DAEMON_LIBS = -lmicrohttpd -lrdkafka $(shell pkg-config --libs libcjson 2>/dev/null) -lssl -lcrypto -lcrypt -lm
 EMU_LIBS    = -lcurl $(shell pkg-config --libs libmariadb 2>/dev/null) -lm
 UNIT_LIBS   = -lssl -lcrypto -lcrypt -lm
 

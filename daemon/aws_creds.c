@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 
 #include "aws_creds.h"
+#include "curl_shim.h"
 #include "kr_alloc.h"
 #include "kr_awsparse.h"
 #include "kr_buf.h"
@@ -238,7 +238,7 @@ http_do(const struct http_req *req, struct http_resp *resp, char *errstr,
 	int rc = -1;
 
 	resp->hs_status = 0;
-	if ((curl = curl_easy_init()) == NULL) {
+	if ((curl = kr_curl.easy_init()) == NULL) {
 		snprintf(errstr, errlen, "curl_easy_init failed");
 		return -1;
 	}
@@ -246,29 +246,31 @@ http_do(const struct http_req *req, struct http_resp *resp, char *errstr,
 	/* The body buffer may hold credentials: size it once so that realloc
 	 * does not leave copies behind. */
 	kr_buf_reserve(&resp->hs_body, 16384);
-	curl_easy_setopt(curl, CURLOPT_URL, req->hr_url);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, req->hr_connect_ms);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, req->hr_total_ms);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_write);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, resp);
+	kr_curl.easy_setopt(curl, CURLOPT_URL, req->hr_url);
+	kr_curl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	kr_curl.easy_setopt(curl, CURLOPT_ERRORBUFFER, cerr);
+	kr_curl.easy_setopt(
+	    curl, CURLOPT_CONNECTTIMEOUT_MS, req->hr_connect_ms);
+	kr_curl.easy_setopt(curl, CURLOPT_TIMEOUT_MS, req->hr_total_ms);
+	kr_curl.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	kr_curl.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	kr_curl.easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_write);
+	kr_curl.easy_setopt(curl, CURLOPT_WRITEDATA, resp);
 	if (req->hr_no_proxy)
-		curl_easy_setopt(curl, CURLOPT_PROXY, "");
+		kr_curl.easy_setopt(curl, CURLOPT_PROXY, "");
 	if (req->hr_headers != NULL)
-		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, req->hr_headers);
+		kr_curl.easy_setopt(curl, CURLOPT_HTTPHEADER, req->hr_headers);
 	if (strcmp(req->hr_method, "GET") != 0) {
 		/* A body given as POSTFIELDS (even an empty one) instead of an
 		 * upload: no chunked encoding; the caller blanks "Expect:". */
-		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req->hr_method);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS,
+		kr_curl.easy_setopt(
+		    curl, CURLOPT_CUSTOMREQUEST, req->hr_method);
+		kr_curl.easy_setopt(curl, CURLOPT_POSTFIELDS,
 		    req->hr_body != NULL ? req->hr_body : "");
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		kr_curl.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)(req->hr_body != NULL ? req->hr_bodylen : 0));
 	}
-	cc = curl_easy_perform(curl);
+	cc = kr_curl.easy_perform(curl);
 	if (cc != CURLE_OK) {
 		if (resp->hs_too_big)
 			snprintf(errstr, errlen,
@@ -277,15 +279,15 @@ http_do(const struct http_req *req, struct http_resp *resp, char *errstr,
 		else
 			snprintf(errstr, errlen, "%s %s: %s", req->hr_method,
 			    req->hr_url,
-			    cerr[0] != '\0' ? cerr : curl_easy_strerror(cc));
+			    cerr[0] != '\0' ? cerr : kr_curl.easy_strerror(cc));
 		goto done;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->hs_status);
+	kr_curl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->hs_status);
 	/* Terminates the body even when it is empty (reserve allocated). */
 	kr_buf_append(&resp->hs_body, "", 0);
 	rc = 0;
 done:
-	curl_easy_cleanup(curl);
+	kr_curl.easy_cleanup(curl);
 	return rc;
 }
 
@@ -365,10 +367,10 @@ imds_token(
 	    IMDS_TOKEN_TTL);
 	req.hr_method = "PUT";
 	req.hr_url = url;
-	req.hr_headers = curl_slist_append(NULL, hdr);
+	req.hr_headers = kr_curl.slist_append(NULL, hdr);
 	/* libcurl would add "Expect: 100-continue" to some PUTs, which IMDS
 	 * answers with 417 (s3fs-fuse #1765). */
-	req.hr_headers = curl_slist_append(req.hr_headers, "Expect:");
+	req.hr_headers = kr_curl.slist_append(req.hr_headers, "Expect:");
 	req.hr_connect_ms = req.hr_total_ms =
 	    env_timeout_ms("AWS_METADATA_SERVICE_TIMEOUT", 1000);
 	req.hr_no_proxy = 1;
@@ -401,7 +403,7 @@ imds_token(
 	ctx->ac_imds_token_exp = now + IMDS_TOKEN_TTL - 60;
 	rc = 0;
 done:
-	curl_slist_free_all(req.hr_headers);
+	kr_curl.slist_free_all(req.hr_headers);
 	buf_free_secret(&resp.hs_body);
 	return rc;
 }
@@ -430,7 +432,7 @@ imds_get(struct kr_aws_ctx *ctx, const char *base, const char *path,
 	kr_buf_printf(&hdr, "X-aws-ec2-metadata-token: %s", ctx->ac_imds_token);
 	req.hr_method = "GET";
 	req.hr_url = url;
-	req.hr_headers = curl_slist_append(NULL, hdr.data);
+	req.hr_headers = kr_curl.slist_append(NULL, hdr.data);
 	req.hr_connect_ms = req.hr_total_ms =
 	    env_timeout_ms("AWS_METADATA_SERVICE_TIMEOUT", 1000);
 	req.hr_no_proxy = 1;
@@ -445,7 +447,7 @@ imds_get(struct kr_aws_ctx *ctx, const char *base, const char *path,
 	if (req.hr_headers != NULL)
 		explicit_bzero(
 		    req.hr_headers->data, strlen(req.hr_headers->data));
-	curl_slist_free_all(req.hr_headers);
+	kr_curl.slist_free_all(req.hr_headers);
 	buf_free_secret(&hdr);
 	return st;
 }
@@ -584,7 +586,7 @@ container_auth(struct curl_slist **hdrs, struct fetch *fe)
 		goto done;
 	}
 	kr_buf_printf(&h, "Authorization: %s", b.data);
-	*hdrs = curl_slist_append(*hdrs, h.data);
+	*hdrs = kr_curl.slist_append(*hdrs, h.data);
 	rc = 0;
 done:
 	buf_free_secret(&b);
@@ -649,7 +651,7 @@ done:
 	if (req.hr_headers != NULL)
 		explicit_bzero(
 		    req.hr_headers->data, strlen(req.hr_headers->data));
-	curl_slist_free_all(req.hr_headers);
+	kr_curl.slist_free_all(req.hr_headers);
 	buf_free_secret(&resp.hs_body);
 	return rc;
 }
@@ -759,7 +761,7 @@ add_header(struct curl_slist *hdrs, const char *name, const char *value)
 	struct kr_buf b = KR_BUF_INIT;
 
 	kr_buf_printf(&b, "%s: %s", name, value);
-	hdrs = curl_slist_append(hdrs, b.data);
+	hdrs = kr_curl.slist_append(hdrs, b.data);
 	buf_free_secret(&b);
 	return hdrs;
 }
@@ -771,7 +773,7 @@ free_headers_secret(struct curl_slist *hdrs)
 
 	for (h = hdrs; h != NULL; h = h->next)
 		explicit_bzero(h->data, strlen(h->data));
-	curl_slist_free_all(hdrs);
+	kr_curl.slist_free_all(hdrs);
 }
 
 /* POSTs body to the STS endpoint, signed with src (NULL: unsigned).
@@ -792,7 +794,7 @@ sts_send(struct kr_aws_ctx *ctx, const struct kr_sigv4_creds *src,
 	req.hr_headers = add_header(NULL, "Host", t->st_host);
 	req.hr_headers = add_header(
 	    req.hr_headers, "Content-Type", KR_SIGV4_STS_CONTENT_TYPE);
-	req.hr_headers = curl_slist_append(req.hr_headers, "Expect:");
+	req.hr_headers = kr_curl.slist_append(req.hr_headers, "Expect:");
 	if (src != NULL) {
 		if (kr_sigv4_sts_sign(src, t->st_host, t->st_region, time(NULL),
 		        body->data, body->len, &sig, err, sizeof(err)) == -1) {
@@ -1456,7 +1458,10 @@ kr_aws_new(const struct kr_aws_opts *opts, char *errstr, size_t errlen)
 		free(region);
 		return NULL;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (kr_curl_load(errstr, errlen) != 0) {
+		free(region);
+		return NULL;
+	}
 	ctx = kr_calloc(1, sizeof(*ctx));
 	pthread_mutex_init(&ctx->ac_lock, NULL);
 	ctx->ac_region = region;
