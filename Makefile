@@ -77,7 +77,7 @@ PROGRAMS = $(if $(wildcard daemon/krestd.c),$(BIN)/krestd) \
 .SECONDARY:
 
 .PHONY: all run deps test check integration asan valgrind fuzz fuzz-replay \
-	layering format format-check clean bench bench-smoke install
+	layering format format-check clean bench bench-smoke install soak
 
 all: $(PROGRAMS) $(UNIT_BIN)
 
@@ -170,6 +170,11 @@ bench: deps all
 
 bench-smoke: all
 	@$(PYTHON) bench/run.py --smoke
+
+# ---- soak (minutes of load with faults; not part of make test) ---------
+
+soak: all
+	@KREST_BIN=$(BIN) $(PYTHON) test/soak.py $(SOAK_ARGS)
 
 # ---- fuzzing (clang + libFuzzer) ----------------------------------------
 

@@ -286,7 +286,7 @@ kr_req_begin(struct kr_req *req, const char *url, const char *method)
 {
 	struct kr_server *srv = req->req_srv;
 	struct MHD_Connection *conn = req->req_conn;
-	const char *ctype, *accept, *clen;
+	const char *ctype, *accept, *clen, *te;
 	struct kr_err *err = &req->req_err;
 
 	snprintf(req->req_method, sizeof(req->req_method), "%s", method);
@@ -327,6 +327,17 @@ kr_req_begin(struct kr_req *req, const char *url, const char *method)
 		return;
 	if (!kr_media_accept_ok(accept)) {
 		kr_err_set(err, KR_E_NOT_ACCEPTABLE, NULL);
+		return;
+	}
+	/* libmicrohttpd understands only chunked; with another coding it
+	 * would wait for a body it cannot delimit (RFC 9112 6.1: 501). */
+	te = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (te != NULL && strcasecmp(te, "chunked") != 0) {
+		kr_err_set(err, KR_E_NOT_IMPLEMENTED,
+		    "Transfer-Encoding %.64s is not supported; use chunked",
+		    te);
+		req->req_close = 1;
 		return;
 	}
 	clen = MHD_lookup_connection_value(
@@ -576,6 +587,14 @@ kr_req_slot_msg(
 			buf[0] = '\0';
 		return buf;
 	}
+	if (sl->sl_cls == KR_REC_UNKNOWN) {
+		if (snprintf(buf, buflen,
+		        "Delivery uncertain (%s): the record may have been "
+		        "stored, so retrying could store it twice",
+		        rd_kafka_err2str(sl->sl_err)) < 0)
+			buf[0] = '\0';
+		return buf;
+	}
 	if (sl->sl_cls == KR_REC_AUTHN &&
 	    req->req_srv->srv_auth_error[0] != '\0') {
 		if (snprintf(buf, buflen, "Kafka authentication failed: %s",
@@ -765,8 +784,10 @@ kr_http_access(void *cls, struct MHD_Connection *conn, const char *url,
 			kr_conn_unlist(srv, kc);
 		srv->srv_nreqs++;
 		kr_req_begin(req, url, method);
-		/* Too large by Content-Length: answer before reading. */
-		if (req->req_err.err_status == KR_E_TOO_LARGE) {
+		/* Too large by Content-Length, or a body that cannot be
+		 * delimited: answer before reading. */
+		if (req->req_err.err_status == KR_E_TOO_LARGE ||
+		    req->req_err.err_status == KR_E_NOT_IMPLEMENTED) {
 			kr_req_error(req, &req->req_err);
 			return kr_req_respond(req);
 		}

@@ -95,6 +95,12 @@ kr_kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 	(void)opaque;
 	sl->sl_err = msg->err;
 	sl->sl_cls = kr_kafka_classify(msg->err);
+	/* A request that timed out in flight may have been written: telling
+	 * the client to retry could store it twice, so it is not retriable. */
+	if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    rd_kafka_message_status(msg) ==
+	        RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED)
+		sl->sl_cls = KR_REC_UNKNOWN;
 	if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		sl->sl_partition = msg->partition;
 		sl->sl_offset = msg->offset;

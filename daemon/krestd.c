@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,6 +293,34 @@ loop_timeout(struct kr_server *srv)
 	return ms;
 }
 
+/* After a flood (many connections, or much data in flight) has passed,
+ * give glibc's freed heap back to the system: libmicrohttpd's connection
+ * pools are below the mmap threshold and would otherwise keep RSS at its
+ * peak. Checked at most every few seconds. */
+static void
+trim_memory(struct kr_server *srv, uint64_t now_us)
+{
+	static uint64_t next_us;
+	static size_t peak_conns, peak_bytes;
+
+	if (srv->srv_nconns > peak_conns)
+		peak_conns = srv->srv_nconns;
+	if (srv->srv_inflight_bytes > peak_bytes)
+		peak_bytes = srv->srv_inflight_bytes;
+	if (now_us < next_us)
+		return;
+	next_us = now_us + 5000000u;
+	if (peak_conns >= srv->srv_nconns + 256 ||
+	    peak_bytes >= srv->srv_inflight_bytes + ((size_t)8 << 20)) {
+		malloc_trim(0);
+		log_debug("memory trimmed after a peak of %zu connections and "
+		          "%zu bytes in flight",
+		    peak_conns, peak_bytes);
+	}
+	peak_conns = srv->srv_nconns;
+	peak_bytes = srv->srv_inflight_bytes;
+}
+
 /* One epoll loop for signals, librdkafka's queue and every listener. */
 static void
 run(struct kr_server *srv)
@@ -317,6 +346,7 @@ run(struct kr_server *srv)
 		kr_http_expire(srv, kr_now_us());
 		kr_http_run(srv);
 		log_flush();
+		trim_memory(srv, kr_now_us());
 		if (srv->srv_draining == 1)
 			drain(srv); /* a fatal Kafka error asked for it */
 		if (srv->srv_draining &&

@@ -2236,6 +2236,9 @@ kr_conf_producer_defaults(const struct kr_conf *conf, struct kr_conf_kvl *l)
 	        : 0);
 	kr_conf_kvl_set(l, "topic.metadata.propagation.max.ms", num, 0);
 	kr_conf_kvl_set(l, "client.id", "krest", 0);
+	/* Back within a second of a broker's return, as the Java client
+	 * (librdkafka's default waits up to 10 s). */
+	kr_conf_kvl_set(l, "reconnect.backoff.max.ms", "1000", 0);
 }
 
 /* The value of the first of two alias names set by the user (line > 0). */

@@ -23,6 +23,7 @@ kr_rec_error_code(enum kr_rec_class cls)
 		return 50003;
 	case KR_REC_FATAL:
 	case KR_REC_TOO_LARGE:
+	case KR_REC_UNKNOWN:
 	case KR_REC_CLASS_COUNT:
 		break;
 	}
@@ -58,6 +59,7 @@ kr_outcome_honest(enum kr_rec_class cls, size_t nok, struct kr_verdict *vd)
 		vd->vd_http = 200;
 		break;
 	case KR_REC_FATAL:
+	case KR_REC_UNKNOWN:
 	case KR_REC_CLASS_COUNT:
 		vd->vd_http = 500;
 		break;
@@ -71,7 +73,7 @@ kr_outcome_verdict(const enum kr_rec_class *cls, size_t n, int confluent,
 	/* Precedence of failure classes in honest mode, most decisive first. */
 	static const enum kr_rec_class order[] = {KR_REC_AUTHN, KR_REC_AUTHZ,
 	    KR_REC_NO_TOPIC, KR_REC_NO_PARTITION, KR_REC_TOO_LARGE,
-	    KR_REC_FATAL, KR_REC_RETRIABLE, KR_REC_PENDING};
+	    KR_REC_FATAL, KR_REC_UNKNOWN, KR_REC_RETRIABLE, KR_REC_PENDING};
 	size_t count[KR_REC_CLASS_COUNT] = {0};
 	size_t i;
 

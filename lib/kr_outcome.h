@@ -18,6 +18,8 @@ enum kr_rec_class {
 	KR_REC_TOO_LARGE,    /* record larger than the broker accepts */
 	KR_REC_NO_TOPIC,     /* topic does not exist */
 	KR_REC_NO_PARTITION, /* partition does not exist */
+	KR_REC_UNKNOWN,      /* failed after it was sent: it may be stored,
+	                        so not retriable */
 	KR_REC_CLASS_COUNT
 };
 

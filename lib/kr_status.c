@@ -29,6 +29,7 @@ static const struct kr_status_info kr_status_table[KR_STATUS_COUNT] = {
     [KR_E_KAFKA] = {500, 50002, "Kafka error"},
     [KR_E_KAFKA_RETRIABLE] = {503, 50003, "Kafka error (retriable)"},
     [KR_E_UNAVAILABLE] = {503, 503, "Service Unavailable"},
+    [KR_E_NOT_IMPLEMENTED] = {501, 501, "HTTP 501 Not Implemented"},
 };
 
 const struct kr_status_info *

@@ -30,6 +30,7 @@ enum kr_status {
 	KR_E_KAFKA,               /* 500/50002 non-retriable Kafka error */
 	KR_E_KAFKA_RETRIABLE,     /* 503/50003 retriable Kafka error */
 	KR_E_UNAVAILABLE,         /* 503/503 shutting down */
+	KR_E_NOT_IMPLEMENTED, /* 501/501 a transfer coding other than chunked */
 	KR_STATUS_COUNT
 };
 

@@ -360,7 +360,8 @@ static const struct conf_case cases[] = {
         BS "producer.client.id=mine\nproducer.linger.ms=0\n", 0, "",
         "partitioner=murmur2_random\nenable.idempotence=true\nacks=all\n"
         "linger.ms=0\nmessage.timeout.ms=23000\n"
-        "topic.metadata.propagation.max.ms=1000\nclient.id=mine",
+        "topic.metadata.propagation.max.ms=1000\nclient.id=mine\n"
+        "reconnect.backoff.max.ms=1000",
         "!partitioner\n!acks", "!partitioner"},
     {"defaults follow krest keys",
         BS "produce.timeout.ms=10000\nproduce.unknown.topic.ms=500\n", 0, "",

@@ -17,6 +17,8 @@ test_codes(void)
 	KR_CHECK(kr_rec_error_code(KR_REC_AUTHN) == 40101);
 	KR_CHECK(kr_rec_error_code(KR_REC_AUTHZ) == 40301);
 	KR_CHECK(kr_rec_error_code(KR_REC_NO_PARTITION) == 40402);
+	/* Possibly stored: not retriable, so no 50003 and no 503. */
+	KR_CHECK(kr_rec_error_code(KR_REC_UNKNOWN) == 50002);
 }
 
 static void
@@ -31,6 +33,7 @@ test_verdicts(void)
 	    {{KR_REC_OK, KR_REC_PENDING, KR_REC_OK}, 0, 503, 1, 0},
 	    {{KR_REC_OK, KR_REC_FATAL, KR_REC_RETRIABLE}, 0, 500, 0, 0},
 	    {{KR_REC_TOO_LARGE, KR_REC_FATAL, KR_REC_OK}, 0, 413, 0, 0},
+	    {{KR_REC_OK, KR_REC_UNKNOWN, KR_REC_RETRIABLE}, 0, 500, 0, 0},
 	    {{KR_REC_RETRIABLE, KR_REC_AUTHZ, KR_REC_OK}, 0, 403, 0, 0},
 	    {{KR_REC_AUTHZ, KR_REC_AUTHN, KR_REC_OK}, 0, 401, 0, 0},
 	    {{KR_REC_NO_TOPIC, KR_REC_NO_TOPIC, KR_REC_NO_TOPIC}, 0, 404, 0, 1},
@@ -52,7 +55,7 @@ test_verdicts(void)
 		KR_CHECKF(vd.vd_retry_after == cases[i].retry, "case %zu", i);
 		KR_CHECKF(vd.vd_error_body == cases[i].errbody, "case %zu", i);
 	}
-	kr_outcome_verdict(cases[7].cls, 3, 0, &vd);
+	kr_outcome_verdict(cases[8].cls, 3, 0, &vd);
 	KR_CHECK(vd.vd_error_code == 40401);
 }
 
