@@ -200,7 +200,8 @@ def baseline_rate(answers, t_from, t_to):
     return n / max(0.001, t_to - t_from)
 
 
-def exactly_once(bootstrap, topic, answers, tag_prefixes, timeout=120):
+def exactly_once(bootstrap, topic, answers, tag_prefixes, timeout=120,
+                 deadline=None):
     """Reads the whole topic with kcat and compares it with the answers.
     Returns a dict: acked (records answered with an offset), lost (acked
     but not at that offset with that value), duplicated (values of ours
@@ -213,6 +214,7 @@ def exactly_once(bootstrap, topic, answers, tag_prefixes, timeout=120):
     count = collections.Counter(r.value for r in recs)
     ours = tuple(p.encode() for p in tag_prefixes)
     acked, lost, failed_stored, unans_stored = 0, [], [], []
+    uncertain_stored = []
     seen_acked = set()
     for a in answers:
         if a.entries:
@@ -225,19 +227,36 @@ def exactly_once(bootstrap, topic, answers, tag_prefixes, timeout=120):
                         continue  # aged out by the mock's retention
                     if stored.get((p, o)) != want:
                         lost.append((v[:40], p, o, stored.get((p, o))))
-                elif count.get(want):
+                elif count.get(want) and code == 50003 and not (
+                        deadline is not None and a.status == 503 and
+                        a.took >= deadline - 0.25):
+                    # (A 503 at produce.timeout.ms means "not acknowledged
+                    # in time; it may still be delivered", as the issue
+                    # asks: the truth is unknown there.)
+                    # Answered "retriable": a retrying client stores it
+                    # twice. (50002 "delivery uncertain" is not retried.)
                     failed_stored.append((v[:40], code, a.status))
+                elif count.get(want):
+                    uncertain_stored.append((v[:40], code, a.status))
         else:
             for v in a.values:
                 want = json.dumps(v).encode()
                 if count.get(want):
                     (unans_stored if a.status is None
                      else failed_stored).append((v[:40], a.code, a.status))
-    dup = [(v[:60], c) for v, c in count.items()
-           if c > 1 and v[1:].startswith(ours)]
+    # Stored twice: a problem for an acknowledged record. A record answered
+    # "delivery uncertain" may be stored twice when librdkafka resends a
+    # ProduceRequest that timed out in flight: real Kafka drops the resent
+    # idempotent batch, librdkafka 2.0.2's mock broker does not.
+    dup, dup_uncertain = [], []
+    for v, c in count.items():
+        if c > 1 and v[1:].startswith(ours):
+            (dup if v in seen_acked else dup_uncertain).append((v[:60], c))
     return {"acked": acked, "lost": len(lost), "duplicated": len(dup),
             "failed_stored": len(failed_stored),
             "unanswered_stored": len(unans_stored),
+            "uncertain_stored": len(uncertain_stored),
+            "duplicated_uncertain": len(dup_uncertain),
             "stored_total": len(recs),
             "lost_examples": lost[:5], "dup_examples": dup[:5],
             "failed_stored_examples": failed_stored[:5]}
@@ -590,7 +609,8 @@ def check_answers(run, produce_timeout_s, allowed, slack=1.0):
 
 def check_exactly_once(run, bootstrap, topic):
     """Runs the exactly-once check; returns problems (lost, duplicated)."""
-    run.eo = exactly_once(bootstrap, topic, run.answers, [run.tag])
+    run.eo = exactly_once(bootstrap, topic, run.answers, [run.tag],
+                          deadline=getattr(run, "deadline", None))
     eo = run.eo
     problems = []
     if eo["acked"] == 0:
