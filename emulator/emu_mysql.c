@@ -9,6 +9,7 @@
 
 #include <mariadb/mysql.h>
 
+#include "kr_buf.h"
 #include "kr_alloc.h"
 #include "emu_mysql.h"
 
@@ -24,18 +25,6 @@ struct url_parts {
 	unsigned up_port;
 };
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A new string: the n bytes at s with %XX escapes decoded. */
 static char *
 pct_decode(const char *s, size_t n)
@@ -45,10 +34,11 @@ pct_decode(const char *s, size_t n)
 
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%' && i + 2 < n &&
-		    hexval((unsigned char)s[i + 1]) >= 0 &&
-		    hexval((unsigned char)s[i + 2]) >= 0) {
-			out[j++] = (char)(hexval((unsigned char)s[i + 1]) * 16 +
-			                  hexval((unsigned char)s[i + 2]));
+		    kr_hex_digit((unsigned char)s[i + 1]) >= 0 &&
+		    kr_hex_digit((unsigned char)s[i + 2]) >= 0) {
+			out[j++] =
+			    (char)(kr_hex_digit((unsigned char)s[i + 1]) * 16 +
+			           kr_hex_digit((unsigned char)s[i + 2]));
 			i += 2;
 		} else {
 			out[j++] = s[i];

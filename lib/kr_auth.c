@@ -985,18 +985,6 @@ kr_ip4_parse(const char *s, size_t len, uint8_t out[4])
 	return part == 4 ? 0 : -1;
 }
 
-static int
-kr_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* RFC 4291 text form of exactly len bytes: groups of 1-4 hex digits, one
  * "::", an optional dotted quad at the end. */
 static int
@@ -1018,7 +1006,7 @@ kr_ip6_parse(const char *s, size_t len, uint8_t out[16])
 		start = i;
 		v = 0;
 		digits = 0;
-		while (i < len && (hv = kr_hexval(s[i])) >= 0) {
+		while (i < len && (hv = kr_hex_digit(s[i])) >= 0) {
 			v = v * 16 + (unsigned)hv;
 			if (++digits > 4)
 				return -1;

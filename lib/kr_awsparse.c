@@ -121,34 +121,8 @@ put_utf8(struct kr_buf *out, unsigned long cp)
 {
 	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0)
 		return -1;
-	if (cp < 0x80) {
-		kr_buf_putc(out, (char)cp);
-	} else if (cp < 0x800) {
-		kr_buf_putc(out, (char)(0xc0 | (cp >> 6)));
-		kr_buf_putc(out, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		kr_buf_putc(out, (char)(0xe0 | (cp >> 12)));
-		kr_buf_putc(out, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		kr_buf_putc(out, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		kr_buf_putc(out, (char)(0xf0 | (cp >> 18)));
-		kr_buf_putc(out, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		kr_buf_putc(out, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		kr_buf_putc(out, (char)(0x80 | (cp & 0x3f)));
-	}
+	kr_buf_put_utf8(out, (uint32_t)cp);
 	return 0;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* ---- STS XML --------------------------------------------------------- */
@@ -231,7 +205,7 @@ xml_entity(struct kr_buf *out, const char *p, size_t n, size_t *used)
 		return -1;
 	base = p[1] == 'x' ? 16 : 10;
 	for (k = base == 16 ? 2 : 1; k < n && p[k] != ';'; k++) {
-		v = hexval(p[k]);
+		v = kr_hex_digit(p[k]);
 		if (v < 0 || v >= base || cp > 0x10ffff)
 			return -1;
 		cp = cp * (unsigned long)base + (unsigned long)v;
@@ -435,7 +409,7 @@ j_hex4(struct jcur *jc, unsigned long *v)
 		return -1;
 	*v = 0;
 	for (i = 0; i < 4; i++) {
-		h = hexval(jc->jc_p[jc->jc_pos++]);
+		h = kr_hex_digit(jc->jc_p[jc->jc_pos++]);
 		if (h < 0)
 			return -1;
 		*v = *v * 16 + (unsigned long)h;

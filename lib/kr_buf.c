@@ -89,6 +89,45 @@ kr_buf_printf(struct kr_buf *buf, const char *fmt, ...)
 }
 
 void
+kr_buf_put_utf8(struct kr_buf *buf, uint32_t cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		kr_buf_putc(buf, (char)cp);
+		return;
+	}
+	if (cp < 0x800) {
+		u[0] = (char)(0xc0 | cp >> 6);
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | cp >> 12);
+		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | cp >> 18);
+		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		n = 4;
+	}
+	u[n - 1] = (char)(0x80 | (cp & 0x3f));
+	kr_buf_append(buf, u, n);
+}
+
+int
+kr_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void
 kr_buf_put_u64(struct kr_buf *buf, uint64_t v)
 {
 	char digits[20];

@@ -29,6 +29,10 @@ void kr_buf_printf(struct kr_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void kr_buf_vprintf(struct kr_buf *buf, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/* Appends the code point cp (below 0x110000) encoded as UTF-8. */
+void kr_buf_put_utf8(struct kr_buf *buf, uint32_t cp);
+/* Returns the value of the hexadecimal digit c, or -1. */
+int kr_hex_digit(int c);
 /* Appends v in decimal. */
 void kr_buf_put_u64(struct kr_buf *buf, uint64_t v);
 /* Appends s as a JSON string literal, quotes included, escaped the way

@@ -322,18 +322,6 @@ kr_conf_count_lines(const char *buf, size_t len)
 	return n;
 }
 
-static int
-kr_conf_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads the 4 hex digits of a \uXXXX escape at s[*i] (just after "\u").
  * Returns the code unit, or -1. */
 static long
@@ -345,33 +333,13 @@ kr_conf_u4(const char *s, size_t n, size_t *i)
 	if (*i + 4 > n)
 		return -1;
 	for (k = 0; k < 4; k++) {
-		h = kr_conf_hex(s[*i + (size_t)k]);
+		h = kr_hex_digit(s[*i + (size_t)k]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;
 	}
 	*i += 4;
 	return v;
-}
-
-static void
-kr_conf_utf8(struct kr_buf *out, unsigned long cp)
-{
-	if (cp < 0x80) {
-		kr_buf_putc(out, (char)cp);
-	} else if (cp < 0x800) {
-		kr_buf_putc(out, (char)(0xc0 | (cp >> 6)));
-		kr_buf_putc(out, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		kr_buf_putc(out, (char)(0xe0 | (cp >> 12)));
-		kr_buf_putc(out, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		kr_buf_putc(out, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		kr_buf_putc(out, (char)(0xf0 | (cp >> 18)));
-		kr_buf_putc(out, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		kr_buf_putc(out, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		kr_buf_putc(out, (char)(0x80 | (cp & 0x3f)));
-	}
 }
 
 /* Decodes the \uXXXX escape whose "\u" ends at s[*i], joining a UTF-16
@@ -397,16 +365,16 @@ kr_conf_unescape_u(
 			return -1;
 		if (lo < 0xdc00 || lo > 0xdfff)
 			goto lone;
-		kr_conf_utf8(out, 0x10000 +
-		                      (unsigned long)((hi - 0xd800) << 10) +
-		                      (unsigned long)(lo - 0xdc00));
+		kr_buf_put_utf8(
+		    out, (uint32_t)(0x10000 + ((hi - 0xd800) << 10) +
+		                    (lo - 0xdc00)));
 		return 0;
 	}
 	if (hi == 0) {
 		*why = "\\u0000 (NUL) is not allowed";
 		return -1;
 	}
-	kr_conf_utf8(out, (unsigned long)hi);
+	kr_buf_put_utf8(out, (uint32_t)(unsigned long)hi);
 	return 0;
 lone:
 	*why = "unpaired UTF-16 surrogate in a \\uxxxx escape";

@@ -266,29 +266,6 @@ kr_json_leave(struct kr_json *js)
 }
 
 /* Appends cp (>= 0x80) as UTF-8. */
-static void
-kr_json_put_utf8(struct kr_buf *out, uint32_t cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | cp >> 18);
-		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		n = 4;
-	}
-	u[n - 1] = (char)(0x80 | (cp & 0x3f));
-	kr_buf_append(out, u, n);
-}
-
 /* Appends the code point cp to a string being written, escaped as
  * Jackson escapes it: '"', '\\' and C0 controls only. */
 static void
@@ -298,7 +275,7 @@ kr_json_put_cp(struct kr_buf *out, uint32_t cp)
 	char u[6];
 
 	if (cp >= 0x80) {
-		kr_json_put_utf8(out, cp);
+		kr_buf_put_utf8(out, cp);
 		return;
 	}
 	u[0] = '\\';
@@ -908,16 +885,6 @@ done:
 	return rc;
 }
 
-static int
-kr_json_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return c - 'a' + 10;
-}
-
 void
 kr_json_unescape(const char *s, size_t n, struct kr_buf *out)
 {
@@ -940,8 +907,8 @@ kr_json_unescape(const char *s, size_t n, struct kr_buf *out)
 				c = '\r';
 			else if (c == 'u' && i + 4 < n) {
 				/* kr_json writes only \u00XX escapes. */
-				c = (char)(kr_json_hexval(s[i + 3]) << 4 |
-				           kr_json_hexval(s[i + 4]));
+				c = (char)(kr_hex_digit(s[i + 3]) << 4 |
+				           kr_hex_digit(s[i + 4]));
 				i += 4;
 			}
 		}

@@ -66,10 +66,27 @@ test_u64(void)
 	kr_buf_free(&buf);
 }
 
+static void
+test_utf8_hex(void)
+{
+	struct kr_buf buf = KR_BUF_INIT;
+
+	kr_buf_put_utf8(&buf, 0x41);
+	kr_buf_put_utf8(&buf, 0xe9);
+	kr_buf_put_utf8(&buf, 0x2026);
+	kr_buf_put_utf8(&buf, 0x1f600);
+	KR_CHECK_STR(buf.data, "A\xc3\xa9\xe2\x80\xa6\xf0\x9f\x98\x80");
+	KR_CHECK(kr_hex_digit('0') == 0 && kr_hex_digit('9') == 9);
+	KR_CHECK(kr_hex_digit('a') == 10 && kr_hex_digit('F') == 15);
+	KR_CHECK(kr_hex_digit('g') == -1 && kr_hex_digit(-1) == -1);
+	kr_buf_free(&buf);
+}
+
 int
 main(void)
 {
 	test_u64();
+	test_utf8_hex();
 	test_json_str();
 	test_growth();
 	return KR_TEST_DONE("test_buf");
