@@ -712,10 +712,7 @@ static const struct kr_conf_key kr_conf_keys[] = {
     KR_SPECIAL("metrics.*", KR_KEY_IGNORE),
     KR_SPECIAL("request.logger.name", KR_KEY_IGNORE),
     /* Confluent features krest does not implement */
-    KR_UNSUPPORTED("authentication.method", KR_KEY_ERROR, "NONE",
-        "HTTP authentication is not implemented, and krest will not serve "
-        "unauthenticated requests in its place; remove the key or put an "
-        "authenticating proxy in front"),
+    /* authentication.* and access.control.* go to lib/kr_auth first. */
     KR_UNSUPPORTED("ssl.client.authentication", KR_KEY_ERROR, "NONE",
         "TLS client authentication is not implemented"),
     KR_UNSUPPORTED("ssl.client.auth", KR_KEY_ERROR, "false",
