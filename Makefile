@@ -129,7 +129,7 @@ $(BIN)/test/%: $(OBJ)/test/unit/%.o $(LIBKREST)
 deps:
 	@scripts/install-deps.sh
 
-run: deps all
+run: deps $(BIN)/krestd
 	$(BIN)/krestd $(PROPS)
 
 check: $(UNIT_BIN)
