@@ -2,7 +2,7 @@
 /* Unit tests of kr_envelope: tables of bodies with their records or
  * Confluent error (spec/rest-v2.md 3.7, 3.8), the golden files in
  * test/unit/data/envelope/ and the ProduceResponse encoder.
- * KR_GOLDEN_UPDATE=1 rewrites the .out files instead of comparing. */
+ * KR_GOLDEN_UPDATE=1 rewrites the .golden files instead of comparing. */
 #include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -588,7 +588,7 @@ golden_envelope(const char *dir, const char *name, size_t *count)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	KR_CHECKF(slurp(path, &in) == 0, "cannot read %s", path);
 	decode(in.data, in.len, fmt, part, &out);
-	snprintf(path, sizeof(path), "%s/%.*s.out", dir,
+	snprintf(path, sizeof(path), "%s/%.*s.golden", dir,
 	    (int)(strlen(name) - 3), name);
 	golden(path, &out);
 	(*count)++;
@@ -645,10 +645,10 @@ test_golden_responses(void)
 	    "{\"offsets\":[{\"partition\":0,\"offset\":0,\"error_code\":null,"
 	    "\"error\":null}],\"key_schema_id\":null,\"value_schema_id\":"
 	    "null}");
-	golden(DATA_DIR "/response.one.out", &out);
+	golden(DATA_DIR "/response.one.golden", &out);
 	kr_buf_reset(&out);
 	kr_envelope_encode_offsets(&out, mixed, sizeof(mixed) / sizeof(*mixed));
-	golden(DATA_DIR "/response.mixed.out", &out);
+	golden(DATA_DIR "/response.mixed.golden", &out);
 	/* Valid JSON, and already compact. */
 	KR_CHECK(kr_json_minify(out.data, out.len, &again, &err) == 0);
 	KR_CHECK_MEM(again.data, again.len, out.data, out.len);
