@@ -754,23 +754,27 @@ static const struct kr_conf_key kr_conf_keys[] = {
 
 #define KR_NKEYS (sizeof(kr_conf_keys) / sizeof(kr_conf_keys[0]))
 
+/* 1 if key matches a table name: exactly, or by prefix when the name
+ * ends in '*'. */
+static int
+kr_conf_name_match(const char *name, const char *key)
+{
+	size_t n = strlen(name);
+
+	if (n > 0 && name[n - 1] == '*')
+		return strncmp(key, name, n - 1) == 0;
+	return strcmp(key, name) == 0;
+}
+
 /* Finds the table row of a top-level key. Borrowed; NULL when absent. */
 static const struct kr_conf_key *
 kr_conf_key_find(const char *key)
 {
-	const struct kr_conf_key *ck;
-	size_t i, n;
+	size_t i;
 
-	for (i = 0; i < KR_NKEYS; i++) {
-		ck = &kr_conf_keys[i];
-		n = strlen(ck->ck_name);
-		if (ck->ck_name[n - 1] == '*') {
-			if (strncmp(key, ck->ck_name, n - 1) == 0)
-				return ck;
-		} else if (strcmp(key, ck->ck_name) == 0) {
-			return ck;
-		}
-	}
+	for (i = 0; i < KR_NKEYS; i++)
+		if (kr_conf_name_match(kr_conf_keys[i].ck_name, key))
+			return &kr_conf_keys[i];
 	return NULL;
 }
 
@@ -1342,19 +1346,11 @@ static const struct kr_conf_jkey kr_conf_jkeys[] = {
 static const struct kr_conf_jkey *
 kr_conf_jkey_find(const char *name)
 {
-	const struct kr_conf_jkey *jk;
-	size_t i, n;
+	size_t i;
 
-	for (i = 0; i < KR_NJKEYS; i++) {
-		jk = &kr_conf_jkeys[i];
-		n = strlen(jk->jk_name);
-		if (jk->jk_name[n - 1] == '*') {
-			if (strncmp(name, jk->jk_name, n - 1) == 0)
-				return jk;
-		} else if (strcmp(name, jk->jk_name) == 0) {
-			return jk;
-		}
-	}
+	for (i = 0; i < KR_NJKEYS; i++)
+		if (kr_conf_name_match(kr_conf_jkeys[i].jk_name, name))
+			return &kr_conf_jkeys[i];
 	return NULL;
 }
 
