@@ -727,3 +727,26 @@ def test_clients_vanish_before_answer():
     if dups:
         problems.append("%d records stored twice" % dups)
     check(problems)
+
+
+def test_connections_per_ip_limit():
+    """max.connections.per.ip: connections beyond the limit from one
+    address are closed at once; the address is served again once its
+    connections go away."""
+    with h.Broker(brokers=1) as b, \
+            h.Krestd(b, {"max.connections.per.ip": "5"}) as k:
+        held = [socket.create_connection(("127.0.0.1", k.port), timeout=5)
+                for _ in range(5)]
+        extra = socket.create_connection(("127.0.0.1", k.port), timeout=5)
+        extra.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            closed = extra.recv(1024) == b""
+        except ConnectionResetError:
+            closed = True
+        extra.close()
+        assert closed, "a 6th connection from one address was served"
+        for s in held:
+            s.close()
+        h.wait_for(lambda: h.request(k.port, "GET", "/").status == 200, 10,
+                   what="the address to be served again")
+        k.check_log_clean()
